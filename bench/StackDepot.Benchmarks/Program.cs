@@ -1,2 +1,66 @@
-// Placeholder until the benchmarks land (issue 4).
-return 0;
+using System.Diagnostics;
+using BenchmarkDotNet.Running;
+using StackDepot.Benchmarks.Harness;
+
+namespace StackDepot.Benchmarks;
+
+/// <summary>
+/// <c>--quick</c>: every scenario once with a Stopwatch (under a minute), ratios printed.
+/// <c>--scenarios [--repeats N] [--out FILE]</c>: the same harness, N runs (default 5), medians; FILE gets the
+/// markdown tables. <c>--full [--out FILE]</c>: the BenchmarkDotNet comparison classes, then the scenarios.
+/// Anything else goes to BenchmarkDotNet's switcher (every benchmark class of this assembly).
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        string? outFile = Option(args, "--out");
+        if (args.Contains("--probe"))
+        {
+            Probe.Run();
+            return 0;
+        }
+
+        if (args.Contains("--quick"))
+        {
+            return Scenarios(quick: true, repeats: 1, outFile);
+        }
+
+        if (args.Contains("--scenarios"))
+        {
+            return Scenarios(quick: false, int.Parse(Option(args, "--repeats") ?? "5"), outFile);
+        }
+
+        if (args.Contains("--full"))
+        {
+            var sw = Stopwatch.StartNew();
+            string artifacts = Option(args, "--artifacts") ?? "BenchmarkDotNet.Artifacts";
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly)
+                .Run(["--filter", "StackDepot.Benchmarks.Comparison.*", "--artifacts", artifacts]);
+            int rc = Scenarios(quick: false, int.Parse(Option(args, "--repeats") ?? "5"), outFile);
+            Console.WriteLine($"full run: {sw.Elapsed.TotalMinutes:F1} min");
+            return rc;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+
+    private static int Scenarios(bool quick, int repeats, string? outFile)
+    {
+        var runner = new ScenarioRunner(quick, repeats, Console.Out);
+        runner.Run();
+        if (outFile != null)
+        {
+            File.WriteAllText(outFile, runner.Markdown);
+        }
+
+        return 0;
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}
