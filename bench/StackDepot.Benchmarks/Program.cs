@@ -15,6 +15,13 @@ public static class Program
     public static int Main(string[] args)
     {
         string? outFile = Option(args, "--out");
+        if (args.Contains("--probe-loop"))
+        {
+            int i = Array.IndexOf(args, "--probe-loop");
+            Probe.Loop(args[i + 1], args[i + 2] == "hot", double.Parse(args[i + 3], System.Globalization.CultureInfo.InvariantCulture));
+            return 0;
+        }
+
         if (args.Contains("--probe"))
         {
             Probe.Run();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using StackDepot.Benchmarks.Data;
+using StackDepot.Benchmarks.Stores;
 using StackDepot.Hashing;
 
 namespace StackDepot.Benchmarks.Harness;
@@ -85,5 +86,81 @@ public static class Probe
         }
 
         Console.WriteLine($"hot corpus (mean depth {corpus.MeanDepth:F1}): XXH3 {h:F1} ns/stack");
+
+        // Hot hits per contender, best of 7 passes (min filters out the other tenants of a shared machine).
+        ulong[] copyFrames = corpus.CopyFrames();
+        using Depot depot = DepotOps.Create("probe");
+        var d = new DepotOps(depot);
+        Loops.Fill(d, corpus, 0, corpus.Count, false);
+        var c = new ConcurrentOps(new ConcurrentStore());
+        Loops.Fill(c, corpus, 0, corpus.Count, false);
+        using Depot depotGet = DepotOps.Create("probe-get");
+        var dg = new DepotOps(depotGet);
+        Loops.Fill(dg, corpus, 0, corpus.Count, true);
+        var rc = new RefCountedConcurrentOps(new RefCountedConcurrentStore());
+        Loops.Fill(rc, corpus, 0, corpus.Count, true);
+        for (int round = 0; round < 2; round++)
+        {
+            Console.WriteLine($"S1 hot: Depot {Best(() => Loops.Save(d, corpus, order), order.Length):F1}  ConcurrentDictionary {Best(() => Loops.Save(c, corpus, order), order.Length):F1}  Floor {Best(() => Loops.Save(new FloorOps(corpus, copyFrames), corpus, order), order.Length):F1}  HashOnly {Best(() => Loops.Save(default(HashOnlyOps), corpus, order), order.Length):F1} ns/op");
+            Console.WriteLine($"S2 hot: Depot {Best(() => Loops.GetPut(dg, corpus, order), order.Length):F1}  ConcurrentDictionary {Best(() => Loops.GetPut(rc, corpus, order), order.Length):F1} ns/op");
+        }
+    }
+
+    /// <summary><c>--probe-loop CONTENDER hot|cold SECONDS</c>: one contender's S1 hit loop for a while, to
+    /// attach a sampling profiler (e.g. <c>perf record</c> with <c>DOTNET_PerfMapEnabled=1</c>).</summary>
+    public static void Loop(string contender, bool hot, double seconds)
+    {
+        StackCorpus corpus = Comparison.Sets.Corpus(hot);
+        int[] order = Comparison.Sets.Order(hot);
+        ulong[] copyFrames = corpus.CopyFrames();
+        Func<uint> pass;
+        switch (contender)
+        {
+            case "depot":
+                var d = new DepotOps(DepotOps.Create("probe"));
+                Loops.Fill(d, corpus, 0, corpus.Count, false);
+                pass = () => Loops.Save(d, corpus, order);
+                break;
+            case "depot-getput":
+                var dg = new DepotOps(DepotOps.Create("probe"));
+                Loops.Fill(dg, corpus, 0, corpus.Count, true);
+                pass = () => Loops.GetPut(dg, corpus, order);
+                break;
+            case "cd":
+                var c = new ConcurrentOps(new ConcurrentStore());
+                Loops.Fill(c, corpus, 0, corpus.Count, false);
+                pass = () => Loops.Save(c, corpus, order);
+                break;
+            default:
+                pass = () => Loops.Save(new FloorOps(corpus, copyFrames), corpus, order);
+                break;
+        }
+
+        Console.WriteLine($"pid {Environment.ProcessId}: {contender} {(hot ? "hot" : "cold")} loop for {seconds} s");
+        var sw = Stopwatch.StartNew();
+        long passes = 0;
+        double best = double.MaxValue;
+        while (sw.Elapsed.TotalSeconds < seconds)
+        {
+            long t = Stopwatch.GetTimestamp();
+            pass();
+            best = Math.Min(best, Stopwatch.GetElapsedTime(t).TotalNanoseconds / order.Length);
+            passes++;
+        }
+
+        Console.WriteLine($"{passes} passes, best {best:F1} ns/op");
+    }
+
+    private static double Best(Func<uint> pass, int ops)
+    {
+        double best = double.MaxValue;
+        for (int rep = 0; rep < 7; rep++)
+        {
+            long t = Stopwatch.GetTimestamp();
+            pass();
+            best = Math.Min(best, Stopwatch.GetElapsedTime(t).TotalNanoseconds / ops);
+        }
+
+        return best;
     }
 }

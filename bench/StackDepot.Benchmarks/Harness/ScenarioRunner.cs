@@ -226,24 +226,33 @@ public sealed class ScenarioRunner
     private void Scale<T>(string scenario, string name, T ops, bool getPut)
         where T : struct, IStoreOps
     {
-        double one = Throughput(ops, 1, getPut);
-        double two = Throughput(ops, 2, getPut);
+        (double one, double oneCpu) = Throughput(ops, 1, getPut);
+        (double two, double twoCpu) = Throughput(ops, 2, getPut);
         Add(scenario, name, "1 thread Mops/s", one / 1e6);
         Add(scenario, name, "2 threads Mops/s", two / 1e6);
         Add(scenario, name, "scaling 2T/1T", two / one);
+        if (!double.IsNaN(oneCpu) && !double.IsNaN(twoCpu))
+        {
+            // Per CPU-second of the worker threads: what 2 threads would give if each had a core to itself.
+            // Contention (shared cache lines, lock hand-offs) still shows: it makes each operation cost more CPU.
+            Add(scenario, name, "scaling 2T/1T per CPU-second x2", 2 * twoCpu / oneCpu);
+        }
     }
 
     /// <summary>Operations per second with <paramref name="threads"/> threads, each running the whole hot order
-    /// (thread 1 in a different shuffle), timed from a common start to the last thread's end.</summary>
-    private double Throughput<T>(T ops, int threads, bool getPut)
+    /// (thread 1 in a different shuffle), timed from a common start to the last thread's end; and operations
+    /// per second of the workers' own CPU time (from /proc/thread-self/schedstat; NaN where unavailable).</summary>
+    private (double Wall, double PerCpu) Throughput<T>(T ops, int threads, bool getPut)
         where T : struct, IStoreOps
     {
         int go = 0;
         int ready = 0;
+        var cpuNs = new long[threads];
         var workers = new Thread[threads];
         for (int i = 0; i < threads; i++)
         {
             int[] order = i == 0 ? _hotOrder : _hotOrderOther;
+            int me = i;
             workers[i] = new Thread(() =>
             {
                 // Warm this thread (its epoch slot, its caches), then wait for the common start.
@@ -262,6 +271,7 @@ public sealed class ScenarioRunner
                     Thread.SpinWait(20);
                 }
 
+                long cpu = ThreadCpuNs();
                 if (getPut)
                 {
                     Loops.GetPut(ops, _hot, order);
@@ -270,6 +280,8 @@ public sealed class ScenarioRunner
                 {
                     Loops.Save(ops, _hot, order);
                 }
+
+                cpuNs[me] = ThreadCpuNs() - cpu;
             }) { IsBackground = true };
             workers[i].Start();
         }
@@ -287,7 +299,23 @@ public sealed class ScenarioRunner
         }
 
         double seconds = Stopwatch.GetElapsedTime(t).TotalSeconds;
-        return (double)threads * _hotOrder.Length / seconds;
+        double total = (double)threads * _hotOrder.Length;
+        long cpuTotal = cpuNs.Sum();
+        return (total / seconds, cpuTotal > 0 ? total / (cpuTotal / 1e9) : double.NaN);
+    }
+
+    /// <summary>CPU time of the calling thread in ns (Linux schedstat), or -1 where unavailable.</summary>
+    private static long ThreadCpuNs()
+    {
+        try
+        {
+            string text = File.ReadAllText("/proc/thread-self/schedstat");
+            return long.Parse(text.AsSpan(0, text.IndexOf(' ')), CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentOutOfRangeException)
+        {
+            return -1_000_000_000_000;
+        }
     }
 
     // ---------------------------------------------------------------- S4 churn
@@ -384,6 +412,7 @@ public sealed class ScenarioRunner
 
     private void ColdPersistent()
     {
+        FullCollect();
         Add("S6 gen2 GC (1M stacks stored)", "no store (corpus only)", "ms", GcPauseMs());
 
         long before = FullCollect();
@@ -489,11 +518,15 @@ public sealed class ScenarioRunner
         GC.KeepAlive(ops);
     }
 
-    /// <summary>Median of three timed full, blocking, compacting gen2 collections (one in quick mode), after an
-    /// untimed one.</summary>
+    /// <summary>Median of three timed full, blocking, compacting gen2 collections after an untimed one (quick mode:
+    /// one timed collection, right after the one that measured the retained bytes).</summary>
     private double GcPauseMs()
     {
-        FullCollect();
+        if (!_quick)
+        {
+            FullCollect();
+        }
+
         var times = new double[_quick ? 1 : 3];
         for (int i = 0; i < times.Length; i++)
         {
@@ -506,11 +539,15 @@ public sealed class ScenarioRunner
         return times[times.Length / 2];
     }
 
-    private static long FullCollect()
+    private long FullCollect()
     {
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        if (!_quick)
+        {
+            GC.WaitForPendingFinalizers();
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
+
         return GC.GetTotalMemory(forceFullCollection: false);
     }
 
@@ -605,7 +642,13 @@ public sealed class ScenarioRunner
             double? s = Get("S5 threads, Save", name, "scaling 2T/1T");
             if (s is double scaling)
             {
-                sb.AppendLine(CultureInfo.InvariantCulture, $"| S5 Save hit scaling 2T/1T: {name} | {Format(scaling)} | {(name == "Depot" ? ">= 1.8" : "-")} | {(name != "Depot" ? "-" : scaling >= 1.8 ? "yes" : "NO")} |");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| S5 Save hit scaling 2T/1T (wall clock): {name} | {Format(scaling)} | {(name == "Depot" ? ">= 1.8" : "-")} | {(name != "Depot" ? "-" : scaling >= 1.8 ? "yes" : "NO")} |");
+            }
+
+            double? c = Get("S5 threads, Save", name, "scaling 2T/1T per CPU-second x2");
+            if (c is double cpuScaling)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| S5 Save hit scaling 2T/1T (per CPU-second x2): {name} | {Format(cpuScaling)} | {(name == "Depot" ? ">= 1.8" : "-")} | {(name != "Depot" ? "-" : cpuScaling >= 1.8 ? "yes" : "NO")} |");
             }
         }
 
@@ -614,7 +657,13 @@ public sealed class ScenarioRunner
             double? s = Get("S5 threads, Get+Put", name, "scaling 2T/1T");
             if (s is double scaling)
             {
-                sb.AppendLine(CultureInfo.InvariantCulture, $"| S5 Get+Put hit scaling 2T/1T: {name} | {Format(scaling)} | - | - |");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| S5 Get+Put hit scaling 2T/1T (wall clock): {name} | {Format(scaling)} | - | - |");
+            }
+
+            double? c = Get("S5 threads, Get+Put", name, "scaling 2T/1T per CPU-second x2");
+            if (c is double cpuScaling)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| S5 Get+Put hit scaling 2T/1T (per CPU-second x2): {name} | {Format(cpuScaling)} | - | - |");
             }
         }
 
