@@ -8,13 +8,16 @@ namespace StackDepot.Benchmarks.Comparison;
 [Config(typeof(ComparisonConfig))]
 public abstract class S1HitBase
 {
-    private StackCorpus _corpus = null!;
-    private int[] _order = null!;
     private ulong[] _copy = null!;
-    private Depot? _depot;
     private ConcurrentStore? _concurrent;
     private LockedStore? _locked;
     private RwLockStore? _rwLock;
+
+    protected StackCorpus Corpus { get; private set; } = null!;
+
+    protected int[] Order { get; private set; } = null!;
+
+    protected Depot? DepotUnderTest { get; set; }
 
     protected abstract bool Hot { get; }
 
@@ -22,8 +25,8 @@ public abstract class S1HitBase
     public void SetupDepot()
     {
         Load();
-        _depot = DepotOps.Create("bench");
-        Loops.Fill(new DepotOps(_depot), _corpus, 0, _corpus.Count, get: false);
+        DepotUnderTest = DepotOps.Create("bench");
+        Loops.Fill(new DepotOps(DepotUnderTest), Corpus, 0, Corpus.Count, get: false);
     }
 
     [GlobalSetup(Target = nameof(ConcurrentDictionary))]
@@ -31,7 +34,7 @@ public abstract class S1HitBase
     {
         Load();
         _concurrent = new ConcurrentStore();
-        Loops.Fill(new ConcurrentOps(_concurrent), _corpus, 0, _corpus.Count, get: false);
+        Loops.Fill(new ConcurrentOps(_concurrent), Corpus, 0, Corpus.Count, get: false);
     }
 
     [GlobalSetup(Target = nameof(DictionaryUnderLock))]
@@ -39,7 +42,7 @@ public abstract class S1HitBase
     {
         Load();
         _locked = new LockedStore();
-        Loops.Fill(new LockedOps(_locked), _corpus, 0, _corpus.Count, get: false);
+        Loops.Fill(new LockedOps(_locked), Corpus, 0, Corpus.Count, get: false);
     }
 
     [GlobalSetup(Target = nameof(DictionaryUnderRwLock))]
@@ -47,41 +50,41 @@ public abstract class S1HitBase
     {
         Load();
         _rwLock = new RwLockStore();
-        Loops.Fill(new RwLockOps(_rwLock), _corpus, 0, _corpus.Count, get: false);
+        Loops.Fill(new RwLockOps(_rwLock), Corpus, 0, Corpus.Count, get: false);
     }
 
     [GlobalSetup(Targets = [nameof(Floor), nameof(HashOnly)])]
     public void SetupFloor()
     {
         Load();
-        _copy = _corpus.CopyFrames();
+        _copy = Corpus.CopyFrames();
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _depot?.Dispose();
+    public void Cleanup() => DepotUnderTest?.Dispose();
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Sets.LookupsPerInvoke)]
-    public uint Depot() => Loops.Save(new DepotOps(_depot!), _corpus, _order);
+    public uint Depot() => Loops.Save(new DepotOps(DepotUnderTest!), Corpus, Order);
 
     [Benchmark(OperationsPerInvoke = Sets.LookupsPerInvoke)]
-    public uint ConcurrentDictionary() => Loops.Save(new ConcurrentOps(_concurrent!), _corpus, _order);
+    public uint ConcurrentDictionary() => Loops.Save(new ConcurrentOps(_concurrent!), Corpus, Order);
 
     [Benchmark(OperationsPerInvoke = Sets.LookupsPerInvoke)]
-    public uint DictionaryUnderLock() => Loops.Save(new LockedOps(_locked!), _corpus, _order);
+    public uint DictionaryUnderLock() => Loops.Save(new LockedOps(_locked!), Corpus, Order);
 
     [Benchmark(OperationsPerInvoke = Sets.LookupsPerInvoke)]
-    public uint DictionaryUnderRwLock() => Loops.Save(new RwLockOps(_rwLock!), _corpus, _order);
+    public uint DictionaryUnderRwLock() => Loops.Save(new RwLockOps(_rwLock!), Corpus, Order);
 
     [Benchmark(OperationsPerInvoke = Sets.LookupsPerInvoke)]
-    public uint Floor() => Loops.Save(new FloorOps(_corpus, _copy), _corpus, _order);
+    public uint Floor() => Loops.Save(new FloorOps(Corpus, _copy), Corpus, Order);
 
     [Benchmark(OperationsPerInvoke = Sets.LookupsPerInvoke)]
-    public uint HashOnly() => Loops.Save(default(HashOnlyOps), _corpus, _order);
+    public uint HashOnly() => Loops.Save(default(HashOnlyOps), Corpus, Order);
 
-    private void Load()
+    protected void Load()
     {
-        _corpus = Sets.Corpus(Hot);
-        _order = Sets.Order(Hot);
+        Corpus = Sets.Corpus(Hot);
+        Order = Sets.Order(Hot);
     }
 }
 
@@ -89,6 +92,18 @@ public abstract class S1HitBase
 public class S1HitHot : S1HitBase
 {
     protected override bool Hot => true;
+
+    [GlobalSetup(Target = nameof(DepotSmallTable))]
+    public void SetupDepotSmallTable()
+    {
+        Load();
+        DepotUnderTest = DepotOps.CreateSmallTable("bench");
+        Loops.Fill(new DepotOps(DepotUnderTest), Corpus, 0, Corpus.Count, get: false);
+    }
+
+    /// <summary>The depot with a table sized for a small working set (2^12 buckets instead of 2^22).</summary>
+    [Benchmark(OperationsPerInvoke = Sets.LookupsPerInvoke)]
+    public uint DepotSmallTable() => Loops.Save(new DepotOps(DepotUnderTest!), Corpus, Order);
 }
 
 /// <summary>S1 cold: 1,000,000 distinct stacks looked up in a shuffled order (cache misses dominate).</summary>

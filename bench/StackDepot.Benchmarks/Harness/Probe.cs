@@ -121,6 +121,16 @@ public static class Probe
                 Loops.Fill(d, corpus, 0, corpus.Count, false);
                 pass = () => Loops.Save(d, corpus, order);
                 break;
+            case "depot-smalltable":
+                var ds = new DepotOps(new Depot(new DepotOptions
+                {
+                    CapacityBytes = Contenders.DepotCapacityBytes,
+                    HashSeed = Contenders.HashSeed,
+                    TableSize = 4096,
+                }));
+                Loops.Fill(ds, corpus, 0, corpus.Count, false);
+                pass = () => Loops.Save(ds, corpus, order);
+                break;
             case "depot-getput":
                 var dg = new DepotOps(DepotOps.Create("probe"));
                 Loops.Fill(dg, corpus, 0, corpus.Count, true);
@@ -140,15 +150,19 @@ public static class Probe
         var sw = Stopwatch.StartNew();
         long passes = 0;
         double best = double.MaxValue;
+        var cpu = new List<double>();
         while (sw.Elapsed.TotalSeconds < seconds)
         {
+            long c = ScenarioRunner.ThreadCpuNs();
             long t = Stopwatch.GetTimestamp();
             pass();
             best = Math.Min(best, Stopwatch.GetElapsedTime(t).TotalNanoseconds / order.Length);
+            cpu.Add((double)(ScenarioRunner.ThreadCpuNs() - c) / order.Length);
             passes++;
         }
 
-        Console.WriteLine($"{passes} passes, best {best:F1} ns/op");
+        cpu.Sort();
+        Console.WriteLine($"{passes} passes, best {best:F1} ns/op wall; CPU ns/op: best {cpu[0]:F1}, median {cpu[cpu.Count / 2]:F1}");
     }
 
     private static double Best(Func<uint> pass, int ops)

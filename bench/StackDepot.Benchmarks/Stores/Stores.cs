@@ -102,10 +102,22 @@ public readonly struct DepotOps(Depot depot) : IStoreOps
 {
     private readonly Depot _depot = depot;
 
+    /// <summary>The depot as configured for every scenario: room for a million refcounted stacks, so the
+    /// automatic table size is 2^22 buckets (16 MiB).</summary>
     public static Depot Create(string name) => new(new DepotOptions
     {
         CapacityBytes = Contenders.DepotCapacityBytes,
         HashSeed = Contenders.HashSeed,
+        Name = name,
+    });
+
+    /// <summary>The same depot with a table sized to a small working set (2^12 buckets, 16 KiB): shows what
+    /// the table's size alone costs a hot lookup (one page and one cache line per bucket touched).</summary>
+    public static Depot CreateSmallTable(string name) => new(new DepotOptions
+    {
+        CapacityBytes = Contenders.DepotCapacityBytes,
+        HashSeed = Contenders.HashSeed,
+        TableSize = 4096,
         Name = name,
     });
 
