@@ -20,8 +20,8 @@ public sealed class DepotStressTests(ITestOutputHelper output)
     [Fact]
     public void Mixed_saves_fetches_and_puts_keep_every_invariant()
     {
-        // 4 KiB persistent pool + 3 refcounted pools of 16 slots; 64 refcounted stacks; each thread holds up to 6.
-        var config = new StressConfig(Threads: 4, Universe: 64, PersistentStacks: 4, MaxHeld: 6, Capacity: 4096 + (3 * 2432), Table: 4);
+        // 4 KiB persistent pool + 2 refcounted pools of 16 slots; 64 refcounted stacks; each thread holds up to 8.
+        var config = new StressConfig(Threads: 4, Universe: 64, PersistentStacks: 4, MaxHeld: 8, Capacity: 4096 + (2 * 2432), Table: 4);
         Run(config, DefaultSeconds(6));
     }
 
@@ -60,15 +60,15 @@ public sealed class DepotStressTests(ITestOutputHelper output)
 
         var clock = Stopwatch.StartNew();
         int rounds = 0;
-        DepotStats? stats = null;
         try
         {
+            DepotStats stats;
             while (true)
             {
                 // Quiet point: every worker finished its round and waits.
                 Assert.True(state.Barrier.SignalAndWait(RaceTimeouts.Park), "a stress worker did not finish its round in time");
                 rounds++;
-                stats = CheckQuiet(depot, state, workers, slotWords, finalPhase: false);
+                CheckQuiet(depot, state, workers, slotWords, finalPhase: false);
                 bool stop = !state.Violations.IsEmpty || (clock.Elapsed.TotalSeconds >= seconds && rounds >= 3);
                 state.Final = stop;
                 Assert.True(state.Barrier.SignalAndWait(RaceTimeouts.Park), "a stress worker did not resume in time");
@@ -78,14 +78,39 @@ public sealed class DepotStressTests(ITestOutputHelper output)
                 }
             }
 
-            // Final round: every worker puts back all it holds, then waits once more.
+            // Final round: every worker puts back all it holds, then waits (alive) until we are done.
             Assert.True(state.Barrier.SignalAndWait(RaceTimeouts.Park), "a stress worker did not put back its handles in time");
             Assert.Empty(state.Violations);
             stats = CheckQuiet(depot, state, workers, slotWords, finalPhase: true);
+            depot.TestHook = null;
+
+            output.WriteLine($"rounds {rounds}, ops {workers.Sum(w => w.Ops)}, saves {stats.Saves}, hits {stats.Hits}, " +
+                $"inserts {stats.Inserts}, drops {stats.Drops}, puts {stats.Puts}, frees {stats.RefcountedFrees}, reused {stats.Reused}, " +
+                $"foreign fetches ok {workers.Sum(w => w.ForeignHits)} / stale {workers.Sum(w => w.ForeignStale)}");
+            Assert.True(stats.Reused > 0, "the stress never reused a record; it is not exercising the free list");
+
+            // All puts done: nothing in use, every carved slot on the free list, nothing waiting. Memory stops
+            // growing: one more pass over the whole universe runs on reused records, without a new pool or a drop.
+            Assert.Equal(0, stats.RefcountedInUse);
+            Assert.Equal(stats.RefcountedAllocations, stats.RefcountedFrees);
+            Assert.Equal(0, stats.WaitingForGracePeriod);
+            foreach (ulong[] stack in universe)
+            {
+                StackHandle h = depot.Save(stack, SaveFlags.Get);
+                Assert.False(h.IsNone, "a drop with every record free");
+                Assert.Equal(stack, depot.Fetch(h));
+                depot.Put(h);
+            }
+
+            DepotStats end = depot.GetStats();
+            Assert.Equal(stats.BytesReserved, end.BytesReserved);
+            Assert.True(end.BytesReserved <= config.Capacity);
+            Assert.Equal(0, end.RefcountedInUse);
+            Assert.Equal(stats.Drops, end.Drops);
         }
         finally
         {
-            // On a failure, let the workers run out of the barrier without us (never leave them parked).
+            // Never leave a worker parked: on a failure let them run out of the barrier without us.
             state.Exit = true;
             if (!state.Final || !state.Violations.IsEmpty)
             {
@@ -98,34 +123,9 @@ public sealed class DepotStressTests(ITestOutputHelper output)
                 }
             }
 
+            state.Done.Set();
             depot.TestHook = null;
         }
-
-        Assert.NotNull(stats);
-        output.WriteLine($"rounds {rounds}, ops {workers.Sum(w => w.Ops)}, saves {stats.Saves}, hits {stats.Hits}, " +
-            $"inserts {stats.Inserts}, drops {stats.Drops}, puts {stats.Puts}, frees {stats.RefcountedFrees}, reused {stats.Reused}, " +
-            $"foreign fetches ok {workers.Sum(w => w.ForeignHits)} / stale {workers.Sum(w => w.ForeignStale)}");
-        Assert.True(stats.Reused > 0, "the stress never reused a record; it is not exercising the free list");
-
-        // All puts done: nothing in use, every carved slot on the free list, nothing waiting. Memory stops growing:
-        // one more pass over the whole universe runs on reused records, without a new pool or a drop.
-        Assert.Equal(0, stats.RefcountedInUse);
-        Assert.Equal(stats.RefcountedAllocations, stats.RefcountedFrees);
-        Assert.Equal(0, stats.WaitingForGracePeriod);
-        long reservedBefore = stats.BytesReserved;
-        foreach (ulong[] stack in universe)
-        {
-            StackHandle h = depot.Save(stack, SaveFlags.Get);
-            Assert.False(h.IsNone, "a drop with every record free");
-            Assert.Equal(stack, depot.Fetch(h));
-            depot.Put(h);
-        }
-
-        DepotStats end = depot.GetStats();
-        Assert.Equal(reservedBefore, end.BytesReserved);
-        Assert.True(end.BytesReserved <= config.Capacity);
-        Assert.Equal(0, end.RefcountedInUse);
-        Assert.Equal(stats.Drops, end.Drops);
     }
 
     /// <summary>Whole-depot invariants, checked while every worker waits at the barrier.</summary>
@@ -223,6 +223,9 @@ public sealed class DepotStressTests(ITestOutputHelper output)
         public volatile bool Final;
 
         public volatile bool Exit;
+
+        /// <summary>Set when the test has finished reading the depot; workers end then.</summary>
+        public ManualResetEventSlim Done { get; } = new();
 
         /// <summary>
         /// Registers a reference just taken (after the save returned). The tracker never counts more references than
@@ -324,6 +327,10 @@ public sealed class DepotStressTests(ITestOutputHelper output)
                     {
                         Guard(PutAll);
                         state.Barrier.SignalAndWait(RaceTimeouts.Park);
+
+                        // Stay alive until the test has read the stats: a dead thread's counters are flushed to the
+                        // depot's totals by a finalizer, at a moment of the garbage collector's choosing.
+                        state.Done.Wait(RaceTimeouts.Park);
                         return;
                     }
 
