@@ -80,7 +80,7 @@ public sealed class DepotStressTests(ITestOutputHelper output)
 
             // Final round: every worker puts back all it holds, then waits (alive) until we are done.
             Assert.True(state.Barrier.SignalAndWait(RaceTimeouts.Park), "a stress worker did not put back its handles in time");
-            Assert.Empty(state.Violations);
+            AssertNoViolations(state);
             stats = CheckQuiet(depot, state, workers, slotWords, finalPhase: true);
             depot.TestHook = null;
 
@@ -128,10 +128,13 @@ public sealed class DepotStressTests(ITestOutputHelper output)
         }
     }
 
+    private static void AssertNoViolations(SharedState state) =>
+        Assert.True(state.Violations.IsEmpty, $"{state.Violations.Count} violation(s):\n" + string.Join("\n", state.Violations.Take(8)));
+
     /// <summary>Whole-depot invariants, checked while every worker waits at the barrier.</summary>
     private static DepotStats CheckQuiet(Depot depot, SharedState state, List<StressWorker> workers, int slotWords, bool finalPhase)
     {
-        Assert.Empty(state.Violations);
+        AssertNoViolations(state);
 
         // Chains: each record in its own bucket, no two records for equal frames, no cycle.
         var stored = new Dictionary<string, uint>();
