@@ -19,6 +19,7 @@ public sealed class RelinkWhileWalkingTests
         Assert.Empty(seen.ForeignVisits);
         Assert.False(seen.LockFreePassMissed, "the lock-free pass missed a stack that was linked behind R all along");
         Assert.NotEqual(seen.FreedSlot, seen.NewRecordSlot); // fresh space was carved instead of reusing R
+        Assert.DoesNotContain(seen.FreedSlot, seen.LaterSlots);
         Assert.Equal(1, seen.WhileParked.WaitingForGracePeriod);
         Assert.Equal(0, seen.WhileParked.Reused);
         Assert.Equal(0, seen.AfterReader.WaitingForGracePeriod);
@@ -62,6 +63,11 @@ public sealed class RelinkWhileWalkingTests
 
         depot.Put(hr);                                // R's last reference: unlinked and freed
         StackHandle hy = depot.Save(y, SaveFlags.Get); // another bucket wants a record
+        var moreSlots = new List<uint>();
+        for (int i = 0; i < 3; i++)
+        {
+            moreSlots.Add(depot.SlotOf(depot.Save(pick.NotInBucket(a), SaveFlags.Get))); // and more saves after it
+        }
         DepotStats whileParked = depot.GetStats();
         onR.Release();
         StackHandle result = reader.Join();
@@ -90,6 +96,7 @@ public sealed class RelinkWhileWalkingTests
             LockFreePassMissed: insertAt >= 0,
             FreedSlot: depot.SlotOf(hr),
             NewRecordSlot: depot.SlotOf(hy),
+            LaterSlots: moreSlots,
             WhileParked: whileParked,
             AfterReader: afterReader);
     }
@@ -103,6 +110,7 @@ public sealed class RelinkWhileWalkingTests
         bool LockFreePassMissed,
         uint FreedSlot,
         uint NewRecordSlot,
+        List<uint> LaterSlots,
         DepotStats WhileParked,
         DepotStats AfterReader);
 }
