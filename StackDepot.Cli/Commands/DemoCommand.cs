@@ -36,10 +36,10 @@ internal static class DemoCommand
 
             if (!settings.Quiet)
             {
-                Console.Error.WriteLine($"stackdepot: demo workload running as pid {child.Pid}; sampling it {settings.Samples} times");
+                Console.Error.WriteLine($"stackdepot: demo workload running as pid {child.ReadyPid}; sampling it {settings.Samples} times");
             }
 
-            return await StacksRunner.RunAsync(settings with { Pid = child.Pid }, cancellation).ConfigureAwait(false);
+            return await StacksRunner.RunAsync(settings with { Pid = child.ReadyPid }, cancellation).ConfigureAwait(false);
         }
         finally
         {

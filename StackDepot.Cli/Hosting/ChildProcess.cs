@@ -15,23 +15,46 @@ internal sealed class ChildProcess : IDisposable
         _readyPrefix = readyPrefix;
     }
 
-    /// <summary>The child's pid.</summary>
+    /// <summary>The pid of the process started (on Unix the shell above the app; see <see cref="ReadyPid"/>).</summary>
     public int Pid => _process.Id;
+
+    /// <summary>The app's own pid, as the second word of its ready line (<c>READY 1234</c>); 0 before it is ready.</summary>
+    public int ReadyPid { get; private set; }
 
     /// <summary>True once the child has exited.</summary>
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts <c>dotnet <paramref name="dll"/></c>; <see cref="WaitReadyAsync"/> waits for a line starting with <paramref name="readyPrefix"/>.</summary>
+    /// <summary>
+    /// Starts <c>dotnet <paramref name="dll"/></c>; <see cref="WaitReadyAsync"/> waits for a line starting with
+    /// <paramref name="readyPrefix"/>. On Unix the app runs under a shell that waits for it, one level below this
+    /// process: .NET reaps the state changes of the children it starts itself (SIGCHLD), which steals the
+    /// ptrace stop notifications ClrMD waits for, so a process cannot be attached to by the process that started it.
+    /// The app reports its own pid in its ready line.
+    /// </summary>
     public static ChildProcess StartDll(string dll, string readyPrefix, Action<string>? onOtherLine = null)
     {
-        var info = new ProcessStartInfo(DotnetHost.Find())
+        var info = new ProcessStartInfo
         {
             RedirectStandardOutput = true,
             RedirectStandardInput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(dll);
+        if (OperatingSystem.IsWindows())
+        {
+            info.FileName = DotnetHost.Find();
+            info.ArgumentList.Add(dll);
+        }
+        else
+        {
+            // "; exit" keeps the shell from exec-ing the app in its own place.
+            info.FileName = "/bin/sh";
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add("\"$0\" \"$1\"; exit $?");
+            info.ArgumentList.Add(DotnetHost.Find());
+            info.ArgumentList.Add(dll);
+        }
+
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(process, readyPrefix);
         process.OutputDataReceived += (_, e) =>
@@ -44,6 +67,8 @@ internal sealed class ChildProcess : IDisposable
 
             if (e.Data.StartsWith(child._readyPrefix, StringComparison.Ordinal))
             {
+                string[] words = e.Data.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                child.ReadyPid = words.Length > 1 && int.TryParse(words[1], System.Globalization.CultureInfo.InvariantCulture, out int pid) ? pid : process.Id;
                 child._ready.TrySetResult(e.Data);
             }
             else

@@ -23,7 +23,7 @@ internal static class LiveSource
             target = Attach(pid);
             ClrInfo clr = FindRuntime(target)
                 ?? throw new CliException(ExitCode.NotDotNet, $"process {pid} does not run a .NET (Core) runtime stackdepot can inspect");
-            runtimeVersion = clr.Version.ToString();
+            runtimeVersion = VersionOf(clr);
             using ClrRuntime runtime = CreateRuntime(clr, $"process {pid}");
             Snapshot snapshot = walker.Walk(runtime, budget, cancellation);
             return snapshot;
@@ -58,6 +58,18 @@ internal static class LiveSource
         {
             throw new CliException(ExitCode.Failure, $"cannot attach to process {pid}: {e.Message}", e);
         }
+    }
+
+    /// <summary>The runtime version: ClrMD's, or on Linux the shared-framework directory the runtime was loaded from.</summary>
+    internal static string VersionOf(ClrInfo clr)
+    {
+        if (clr.Version is { Major: > 0 } version)
+        {
+            return version.ToString();
+        }
+
+        string? directory = Path.GetFileName(Path.GetDirectoryName(clr.ModuleInfo.FileName));
+        return directory is not null && Version.TryParse(directory.Split('-')[0], out _) ? directory : "unknown version";
     }
 
     internal static ClrInfo? FindRuntime(DataTarget target) =>
@@ -180,7 +192,7 @@ internal static class DumpSource
                 throw new CliException(ExitCode.BadDump, $"{path} is corrupt: {e.Message}", e);
             }
 
-            runtimeVersion = clr.Version.ToString();
+            runtimeVersion = LiveSource.VersionOf(clr);
             using ClrRuntime runtime = LiveSource.CreateRuntime(clr, path);
             return walker.Walk(runtime, budget, cancellation);
         }
