@@ -24,8 +24,10 @@ internal static class LiveSource
             ClrInfo clr = FindRuntime(target)
                 ?? throw new CliException(ExitCode.NotDotNet, $"process {pid} does not run a .NET (Core) runtime stackdepot can inspect");
             runtimeVersion = VersionOf(clr);
+            StackWalker.Check(frozen, budget, cancellation);
             using ClrRuntime runtime = CreateRuntime(clr, $"process {pid}");
-            Snapshot snapshot = walker.Walk(runtime, budget, cancellation);
+            Snapshot snapshot = walker.Walk(runtime, frozen, budget, cancellation);
+            snapshot.Frozen = frozen.Elapsed;
             return snapshot;
         }
         finally
@@ -194,7 +196,7 @@ internal static class DumpSource
 
             runtimeVersion = LiveSource.VersionOf(clr);
             using ClrRuntime runtime = LiveSource.CreateRuntime(clr, path);
-            return walker.Walk(runtime, budget, cancellation);
+            return walker.Walk(runtime, Stopwatch.StartNew(), budget, cancellation);
         }
     }
 }

@@ -38,11 +38,14 @@ internal sealed class StackWalker(FrameTable frames, int maxFrames)
     public int MaxFrames { get; } = maxFrames;
 
     /// <summary>Walks all live threads of <paramref name="runtime"/>.</summary>
-    /// <exception cref="SampleTimeoutException">The walk exceeded <paramref name="budget"/>.</exception>
+    /// <param name="runtime">The runtime to walk.</param>
+    /// <param name="clock">Started when the sample started (before attaching).</param>
+    /// <param name="budget">Time allowed for the whole sample.</param>
+    /// <param name="cancellation">Stops the walk between frames.</param>
+    /// <exception cref="SampleTimeoutException">The sample exceeded <paramref name="budget"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
-    public Snapshot Walk(ClrRuntime runtime, TimeSpan budget, CancellationToken cancellation)
+    public Snapshot Walk(ClrRuntime runtime, Stopwatch clock, TimeSpan budget, CancellationToken cancellation)
     {
-        var clock = Stopwatch.StartNew();
         var snapshot = new Snapshot();
         // A cap on enumerated frames, independent of the stall check, in case a corrupt stack keeps "moving".
         int enumerationCap = Math.Max(8192, MaxFrames * 4);
@@ -97,7 +100,7 @@ internal sealed class StackWalker(FrameTable frames, int maxFrames)
         return snapshot;
     }
 
-    private static void Check(Stopwatch clock, TimeSpan budget, CancellationToken cancellation)
+    internal static void Check(Stopwatch clock, TimeSpan budget, CancellationToken cancellation)
     {
         cancellation.ThrowIfCancellationRequested();
         if (clock.Elapsed > budget)

@@ -99,9 +99,7 @@ internal static class StacksRunner
                     }
                     else
                     {
-                        var frozen = Stopwatch.StartNew();
                         snapshot = LiveSource.Capture(pid, walker, budget, cancellation, out runtimeVersion);
-                        snapshot.Frozen = frozen.Elapsed;
                     }
                 }
                 catch (SampleTimeoutException e)

@@ -20,7 +20,7 @@ internal static class DotNetProcess
     public static List<ProcessEntry> List()
     {
         var result = new List<ProcessEntry>();
-        foreach (int pid in DiagnosticsClient.GetPublishedProcesses().Distinct().Order())
+        foreach (int pid in PublishedProcesses().Distinct().Order())
         {
             if (pid == Environment.ProcessId)
             {
@@ -35,6 +35,63 @@ internal static class DotNetProcess
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Pids with a .NET diagnostics endpoint. On Linux this looks for the runtime's IPC sockets
+    /// (<c>dotnet-diagnostic-PID-*-socket</c>) in the temporary directory of this process and of every process that sets
+    /// its own TMPDIR, skipping processes that vanish or cannot be read (DiagnosticsClient's own scan fails on those).
+    /// </summary>
+    private static IEnumerable<int> PublishedProcesses()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return DiagnosticsClient.GetPublishedProcesses();
+        }
+
+        var directories = new HashSet<string>(StringComparer.Ordinal) { Path.GetTempPath() };
+        foreach (string proc in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(proc), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                continue;
+            }
+
+            try
+            {
+                foreach (string variable in File.ReadAllText(Path.Combine(proc, "environ")).Split('\0'))
+                {
+                    if (variable.StartsWith("TMPDIR=", StringComparison.Ordinal) && variable.Length > 7)
+                    {
+                        directories.Add(variable[7..]);
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+
+        var pids = new HashSet<int>();
+        foreach (string directory in directories)
+        {
+            try
+            {
+                foreach (string socket in Directory.EnumerateFiles(directory, "dotnet-diagnostic-*-socket"))
+                {
+                    string[] parts = Path.GetFileName(socket).Split('-');
+                    if (parts.Length > 3 && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && Exists(pid))
+                    {
+                        pids.Add(pid);
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return pids;
     }
 
     /// <summary>Name and command line of a process; null when it does not exist (anymore).</summary>
