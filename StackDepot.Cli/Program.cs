@@ -74,9 +74,11 @@ namespace StackDepot.Cli
             }
         }
 
+        /// <summary>Prints the one error line (line breaks inside the message become spaces) and returns the code.</summary>
         private static int Fail(ExitCode code, string message)
         {
-            Console.Error.WriteLine("stackdepot: error: " + message);
+            string line = System.Text.RegularExpressions.Regex.Replace(message.Trim(), @"\s*[\r\n]+\s*", " ");
+            Console.Error.WriteLine("stackdepot: error: " + line);
             return (int)code;
         }
 
@@ -192,7 +194,7 @@ namespace StackDepot.Cli
             var pid = new Option<int?>("--pid", "-p") { Description = "Process id of the target" };
             var name = new Option<string?>("--name") { Description = "Name of the target (see 'stackdepot ps')" };
             var output = new Option<string>("--output", "-o") { Description = "Dump file to write", Required = true, HelpName = "FILE" };
-            var type = new Option<string>("--type") { Description = "mini (stacks and modules), heap (plus the GC heap), full (all memory), triage", DefaultValueFactory = _ => "heap" }
+            var type = new Option<string>("--type") { Description = "mini (threads, stacks, modules: enough for 'stacks --dump'), heap (plus the GC heap), full (all memory), triage", DefaultValueFactory = _ => "mini" }
                 .AcceptOnlyFromAmong(DumpCommand.Types);
             var command = new Command("dump", "Have the target's runtime write a dump file, to read later with 'stacks --dump'.") { pid, name, output, type };
             command.Validators.Add(result =>

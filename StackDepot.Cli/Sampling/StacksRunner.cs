@@ -124,7 +124,8 @@ internal static class StacksRunner
                 }
 
                 report(i + 1, string.Create(CultureInfo.InvariantCulture,
-                    $"{snapshot.Threads.Count} threads, {builder.DistinctStacks} distinct stacks, target stopped {snapshot.Frozen.TotalMilliseconds:0.0} ms"));
+                    $"{snapshot.Threads.Count} threads, {builder.DistinctStacks} distinct stacks") +
+                    (settings.DumpPath is null ? string.Create(CultureInfo.InvariantCulture, $", target stopped {snapshot.Frozen.TotalMilliseconds:0.0} ms") : string.Empty));
                 await WaitAsync(settings.IntervalMs - clock.ElapsedMilliseconds, i, samples, cancellation).ConfigureAwait(false);
             }
 

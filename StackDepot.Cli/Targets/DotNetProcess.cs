@@ -239,21 +239,18 @@ internal static class DotNetProcess
                 $"no permission to attach to process {pid}: run stackdepot as the same user as the target or as administrator", inner);
         }
 
-        string scope = "unknown";
+        string scope = "";
         try
         {
-            scope = File.ReadAllText("/proc/sys/kernel/yama/ptrace_scope").Trim();
+            scope = $" (it is {File.ReadAllText("/proc/sys/kernel/yama/ptrace_scope").Trim()})";
         }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
 
         return new CliException(ExitCode.PermissionDenied,
             $"no permission to attach to process {pid} (ptrace): run as root or with CAP_SYS_PTRACE " +
-            $"(e.g. docker --cap-add SYS_PTRACE), or, for a process of your own user, set /proc/sys/kernel/yama/ptrace_scope to 0 (it is {scope})",
+            $"(e.g. docker --cap-add SYS_PTRACE), or, for a process of your own user, set /proc/sys/kernel/yama/ptrace_scope to 0{scope}",
             inner);
     }
 
