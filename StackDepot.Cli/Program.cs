@@ -27,6 +27,7 @@ namespace StackDepot.Cli
             root.Add(BuildStacks());
             root.Add(BuildDump());
             root.Add(BuildDemo());
+            root.Add(BuildMeasure());
 
             ParseResult parse = root.Parse(args);
             if (parse.Errors.Count > 0)
@@ -216,6 +217,18 @@ namespace StackDepot.Cli
             options.AddTo(command);
             command.SetAction(async (parse, cancellation) =>
                 (int)await DemoCommand.RunAsync(options.Read(parse), cancellation).ConfigureAwait(false));
+            return command;
+        }
+
+        private static Command BuildMeasure()
+        {
+            var pid = new Option<int?>("--pid", "-p") { Description = "Measure this process instead of a demo workload with --workers threads" };
+            var workers = Positive(new Option<int>("--workers") { Description = "Order workers in the demo workload (about 8 more threads run beside them)", DefaultValueFactory = _ => 192 });
+            var samples = Positive(new Option<int>("--samples", "-n") { Description = "Measured samples of each kind", DefaultValueFactory = _ => 20 });
+            var command = new Command("measure", "Time the sampling pipeline against a plain ClrMD walk (see docs/benchmarks-cli.md).") { pid, workers, samples };
+            command.Hidden = true;
+            command.SetAction(async (parse, cancellation) =>
+                (int)await MeasureCommand.RunAsync(parse.GetValue(pid), parse.GetValue(workers), parse.GetValue(samples), cancellation).ConfigureAwait(false));
             return command;
         }
 

@@ -31,7 +31,11 @@ internal sealed class ChildProcess : IDisposable
     /// ptrace stop notifications ClrMD waits for, so a process cannot be attached to by the process that started it.
     /// The app reports its own pid in its ready line.
     /// </summary>
-    public static ChildProcess StartDll(string dll, string readyPrefix, Action<string>? onOtherLine = null)
+    public static ChildProcess StartDll(string dll, string readyPrefix, Action<string>? onOtherLine = null) =>
+        StartDllWithArguments(dll, [], readyPrefix, onOtherLine);
+
+    /// <summary>As <see cref="StartDll"/>, with arguments for the app.</summary>
+    public static ChildProcess StartDllWithArguments(string dll, IReadOnlyList<string> arguments, string readyPrefix, Action<string>? onOtherLine = null)
     {
         var info = new ProcessStartInfo
         {
@@ -44,15 +48,23 @@ internal sealed class ChildProcess : IDisposable
         {
             info.FileName = DotnetHost.Find();
             info.ArgumentList.Add(dll);
+            foreach (string argument in arguments)
+            {
+                info.ArgumentList.Add(argument);
+            }
         }
         else
         {
             // "; exit" keeps the shell from exec-ing the app in its own place.
             info.FileName = "/bin/sh";
             info.ArgumentList.Add("-c");
-            info.ArgumentList.Add("\"$0\" \"$1\"; exit $?");
+            info.ArgumentList.Add("\"$0\" \"$@\"; exit $?");
             info.ArgumentList.Add(DotnetHost.Find());
             info.ArgumentList.Add(dll);
+            foreach (string argument in arguments)
+            {
+                info.ArgumentList.Add(argument);
+            }
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };

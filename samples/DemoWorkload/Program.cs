@@ -10,17 +10,18 @@ namespace DemoWorkload;
 /// </summary>
 internal static class Program
 {
-    private const int Workers = 6;
     private const int ConvoyThreads = 4;
 
-    private static int Main()
+    /// <param name="args"><c>--workers N</c> sets the number of order workers (default 6); the benchmark uses many.</param>
+    private static int Main(string[] args)
     {
+        int workers = args.Length == 2 && args[0] == "--workers" ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 6;
         var queue = new BlockingCollection<Order>();
         var cache = new InventoryCache();
         using var stop = new CancellationTokenSource();
         var threads = new List<Thread>();
 
-        for (int i = 0; i < Workers; i++)
+        for (int i = 0; i < workers; i++)
         {
             threads.Add(Start($"order-worker-{i}", () => new OrderProcessor(queue).Run(stop.Token)));
         }
