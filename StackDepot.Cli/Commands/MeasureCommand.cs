@@ -35,16 +35,18 @@ internal static class MeasureCommand
             var plain = new List<double>();
             var full = new List<double>();
             var frozen = new List<double>();
+            var counting = new List<double>();
             int threads = 0;
 
             // One warm-up of each (loads the DAC, fills the page cache), then interleaved pairs.
             PlainWalk(target);
-            Pipeline(target, walker, builder, cancellation, out _);
+            Pipeline(target, walker, builder, cancellation, out _, out _);
             for (int i = 0; i < samples; i++)
             {
                 cancellation.ThrowIfCancellationRequested();
                 plain.Add(PlainWalk(target));
-                full.Add(Pipeline(target, walker, builder, cancellation, out Snapshot snapshot));
+                full.Add(Pipeline(target, walker, builder, cancellation, out Snapshot snapshot, out double countMs));
+                counting.Add(countMs);
                 frozen.Add(snapshot.Frozen.TotalMilliseconds);
                 threads = snapshot.Threads.Count;
             }
@@ -74,9 +76,10 @@ internal static class MeasureCommand
             Row(o, "plain ClrMD walk (attach, enumerate, detach)", plain);
             Row(o, "stackdepot sample (attach, walk, symbolize, depot, count, detach)", full);
             Row(o, "  of which the target was stopped", frozen);
+            Row(o, "  of which depot save + count (after detach)", counting);
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report build + text write, once per run: {reportMs:0.00} ms (first, with JIT), {warmReportMs:0.00} ms (again)"));
             o.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"overhead over the plain walk, whole run ({samples} samples + report): {(fullTotal / plainTotal - 1) * 100:0.0}%; per sample (medians): {(Median(full) / Median(plain) - 1) * 100:0.0}%"));
+                $"overhead over the plain walk, whole run ({samples} samples + report): {(fullTotal / plainTotal - 1) * 100:0.0}%; per sample (medians): {(Median(full) / Median(plain) - 1) * 100:0.0}%, (minimums): {(full.Min() / plain.Min() - 1) * 100:0.0}%"));
             return ExitCode.Success;
         }
         finally
@@ -114,15 +117,17 @@ internal static class MeasureCommand
         return clock.Elapsed.TotalMilliseconds;
     }
 
-    private static double Pipeline(int pid, StackWalker walker, StackReportBuilder builder, CancellationToken cancellation, out Snapshot snapshot)
+    private static double Pipeline(int pid, StackWalker walker, StackReportBuilder builder, CancellationToken cancellation, out Snapshot snapshot, out double countMs)
     {
         var clock = Stopwatch.StartNew();
         snapshot = LiveSource.Capture(pid, walker, TimeSpan.FromMinutes(1), cancellation, out _);
+        long counted = Stopwatch.GetTimestamp();
         foreach (ThreadStack thread in snapshot.Threads)
         {
             builder.Add(thread.Frames, thread.ThreadId);
         }
 
+        countMs = Stopwatch.GetElapsedTime(counted).TotalMilliseconds;
         return clock.Elapsed.TotalMilliseconds;
     }
 
