@@ -8,7 +8,9 @@ namespace StackDepot.Benchmarks;
 /// <c>--quick</c>: every scenario once with a Stopwatch (under a minute), ratios printed.
 /// <c>--scenarios [--repeats N] [--out FILE]</c>: the same harness, N runs (default 5), medians; FILE gets the
 /// markdown tables. <c>--full [--out FILE]</c>: the BenchmarkDotNet comparison classes, then the scenarios.
-/// Anything else goes to BenchmarkDotNet's switcher (every benchmark class of this assembly).
+/// <c>--probe</c> and <c>--probe-loop CONTENDER hot|cold SECONDS</c>: pieces of a hit, and one contender's hit loop
+/// to profile (see docs/benchmarks.md). Anything else goes to BenchmarkDotNet's switcher (every benchmark class of
+/// this assembly).
 /// </summary>
 public static class Program
 {
@@ -59,6 +61,12 @@ public static class Program
         runner.Run();
         if (outFile != null)
         {
+            string? directory = Path.GetDirectoryName(Path.GetFullPath(outFile));
+            if (directory != null)
+            {
+                Directory.CreateDirectory(directory);
+            }
+
             File.WriteAllText(outFile, runner.Markdown);
         }
 

@@ -598,7 +598,10 @@ public sealed class ScenarioRunner
         string runs = _repeats == 1 ? "1 run" : $"median of {_repeats} runs";
         sb.AppendLine($"| Scenario | Contender | Metric | Value ({runs}) |");
         sb.AppendLine("|---|---|---|---:|");
-        foreach (var key in _keys)
+        // Grouped by scenario (S1 hot, S1 cold, S2 hot, ...), each in the order its figures were taken.
+        string[] order = ["S1 hit, hot", "S1 hit, cold", "S2 Get+Put, hot", "S2 Get+Put, cold", "S3 insert 1,000,000, persistent", "S3 insert 1,000,000, refcounted", "S4", "S5 threads, Save", "S5 threads, Get+Put", "S6"];
+        int Rank(string scenario) => Array.FindIndex(order, prefix => scenario.StartsWith(prefix, StringComparison.Ordinal)) is int r and >= 0 ? r : order.Length;
+        foreach (var key in _keys.Select((k, i) => (k, i)).OrderBy(x => Rank(x.k.Scenario)).ThenBy(x => x.i).Select(x => x.k))
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"| {key.Scenario} | {key.Contender} | {key.Metric} | {Format(Median(_samples[key]))} |");
         }
