@@ -1,32 +1,865 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using StackDepot.Diagnostics;
+using StackDepot.Hashing;
+using StackDepot.Reclamation;
+using StackDepot.Storage;
+using StackDepot.Testing;
+
 namespace StackDepot;
 
-/// <summary>Stub of the public contract; the implementation lands with issue 2.</summary>
-public sealed class Depot : IDisposable
+/// <summary>
+/// A deduplicating store of stack traces: each distinct sequence of 64-bit frame ids is stored once and named
+/// by a small, stable <see cref="StackHandle"/>. Built after the Linux kernel's <c>lib/stackdepot.c</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Frames.</b> <c>frames[0]</c> is the innermost (most recent) frame. A stack longer than
+/// <see cref="MaxFrames"/> keeps its innermost <see cref="MaxFrames"/> frames. An empty stack saves to
+/// <see cref="StackHandle.None"/>.
+/// </para>
+/// <para>
+/// <b>Persistent and refcounted records.</b> <see cref="Save"/> without <see cref="SaveFlags.Get"/> makes a
+/// persistent record, sized to its stack and never freed. With <see cref="SaveFlags.Get"/> it takes a reference on
+/// a refcounted record; the <see cref="Put"/> of its last reference frees it. One stack is held by one record at a
+/// time, whichever way it is saved:
+/// <list type="bullet">
+/// <item>saving with <c>Get</c> a stack held persistently returns the persistent handle; its later <c>Put</c> is
+/// accepted and does nothing;</item>
+/// <item>saving without <c>Get</c> a stack held by a refcounted record pins that record: it becomes persistent,
+/// keeps its handle, and the <c>Put</c>s of the references taken on it earlier are accepted and do nothing;</item>
+/// <item>a <c>Put</c> on a persistent record that no <c>Save</c> with <c>Get</c> ever returned throws
+/// <see cref="InvalidOperationException"/>, as does an unbalanced <c>Put</c> (a handle whose record is already
+/// freed). Neither changes anything.</item>
+/// </list>
+/// </para>
+/// <para>
+/// <b>Concurrency.</b> Every member is thread-safe. Lookups (<see cref="Save"/> hits, <see cref="TryFetch"/>) take
+/// no lock; they validate a candidate record in three passes (hash and length; a reference only if the count is not
+/// zero; the full frames, undoing the reference on a mismatch). Inserting and freeing take one lock. A freed record
+/// is reused only after an epoch-based grace period, so a reader still walking it never sees it relinked.
+/// See <c>docs/design.md</c>.
+/// </para>
+/// <para>
+/// <b>Capacity.</b> Storage grows in pools up to <see cref="DepotOptions.CapacityBytes"/>. When full, a save
+/// that needs space returns <see cref="StackHandle.None"/>, is counted in <see cref="DepotStats.Drops"/> and is
+/// reported once through <see cref="DepotEventSource"/>; every stored stack stays intact.
+/// </para>
+/// </remarks>
+public sealed unsafe class Depot : IDisposable
 {
-    /// <summary>Creates a depot.</summary>
-    public Depot(DepotOptions? options = null) { Options = options ?? new DepotOptions(); }
+    private readonly Lock _lock = new();
+    private readonly uint[] _bucketArray; // pinned; _buckets points into it
+    private readonly uint* _buckets;
+    private readonly uint _bucketMask;
+    private readonly ulong _seed;
+    private readonly int _maxFrames;
+    private readonly long _capacityBytes;
+    private readonly HandleLayout _layout;
+    private readonly uint _slotMask;
+    private readonly PersistentArena _persistent;
+    private readonly RefcountedArena _refcounted;
+    private readonly DepotCounters _counters = new();
+    private readonly DepotMetrics _metrics;
 
-    /// <summary>The options this depot was built with.</summary>
-    public DepotOptions Options { get; }
+    // Guarded by _lock.
+    private long _bytesReserved;
+    private int _poolsInFlight;
+    private long _inserts;
+    private long _drops;
+    private long _refcountedAllocations;
+    private long _refcountedFrees;
+    private long _reused;
+    private long _safeEpoch;
+    private bool _capacityReached;
 
-    /// <summary>Largest number of frames a stack keeps.</summary>
-    public int MaxFrames => Options.MaxFrames;
+    private long _pinned; // refcounted records made persistent; Interlocked
+    private bool _disposed;
 
-    /// <summary>Stores a stack (frames[0] innermost) and returns its handle.</summary>
-    public StackHandle Save(ReadOnlySpan<ulong> frames, SaveFlags flags = SaveFlags.None) => throw new NotImplementedException();
+    /// <summary>Test-only: called at each <see cref="DepotHookPoint"/> with the record's handle value.</summary>
+    internal Action<DepotHookPoint, uint>? TestHook;
 
-    /// <summary>Copies a stack's frames.</summary>
-    public bool TryFetch(StackHandle handle, Span<ulong> destination, out int frameCount) => throw new NotImplementedException();
+    /// <summary>Test-only: protections switched off, to prove that the tests guarding them have teeth.</summary>
+    internal DepotProtections DisabledProtections;
 
-    /// <summary>Returns a stack's frames; throws ArgumentException for none, stale or forged handles.</summary>
-    public ulong[] Fetch(StackHandle handle) => throw new NotImplementedException();
+    /// <summary>Creates an empty depot.</summary>
+    /// <param name="options">Sizing; <c>null</c> for the defaults. The depot copies what it needs.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of its documented range.</exception>
+    public Depot(DepotOptions? options = null)
+    {
+        options ??= new DepotOptions();
+        if (options.MaxFrames is < 1 or > 65536)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxFrames, "MaxFrames must be in 1..65536.");
+        }
 
-    /// <summary>Drops a reference taken with SaveFlags.Get.</summary>
-    public void Put(StackHandle handle) => throw new NotImplementedException();
+        if (options.PoolBytes is < 4096 or > (1 << 30))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.PoolBytes, "PoolBytes must be in 4 KiB..1 GiB.");
+        }
 
-    /// <summary>A snapshot of the counters.</summary>
-    public DepotStats GetStats() => throw new NotImplementedException();
+        if (options.CapacityBytes < options.PoolBytes || options.CapacityBytes > (16L << 30))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.CapacityBytes, "CapacityBytes must be at least PoolBytes and at most 16 GiB.");
+        }
 
-    /// <summary>Releases the metrics.</summary>
-    public void Dispose() { }
+        if (options.TableSize < 0 || options.TableSize > (1 << 26) || (options.TableSize != 0 && !BitOperations.IsPow2(options.TableSize)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.TableSize, "TableSize must be 0 (automatic) or a power of two up to 2^26.");
+        }
+
+        Name = options.Name ?? "default";
+        _maxFrames = options.MaxFrames;
+        _capacityBytes = options.CapacityBytes;
+        _seed = options.HashSeed ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(sizeof(ulong)));
+
+        int recordWords = RecordHeader.HeaderWords + _maxFrames;
+
+        // Persistent pools: a power of two of words holding at least four of the largest records.
+        int persistentPoolWords = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.PoolBytes / sizeof(ulong), 4 * recordWords));
+        int persistentShift = BitOperations.Log2((uint)persistentPoolWords);
+        int persistentMaxPools = (int)Math.Max(1, _capacityBytes / ((long)persistentPoolWords * sizeof(ulong)));
+        _persistent = new PersistentArena(persistentShift, persistentMaxPools);
+
+        // Refcounted pools: a power of two of fixed-size slots, about PoolBytes each.
+        int slotsPerPool = (int)Math.Max(1u, BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, options.PoolBytes / (recordWords * sizeof(ulong)) + 1)) / 2);
+        int slotsShift = BitOperations.Log2((uint)slotsPerPool);
+        long slotPoolBytes = (long)recordWords * sizeof(ulong) * slotsPerPool;
+        int refcountedMaxPools = (int)Math.Max(1, _capacityBytes / slotPoolBytes);
+        _refcounted = new RefcountedArena(recordWords, slotsShift, refcountedMaxPools);
+        _layout = new HandleLayout(_refcounted.MaxSlots);
+        _slotMask = _layout.SlotMask;
+
+        int tableSize = options.TableSize != 0
+            ? options.TableSize
+            : (int)Math.Clamp(BitOperations.RoundUpToPowerOf2((ulong)(_capacityBytes / 256)), 1UL << 12, 1UL << 22);
+        _bucketMask = (uint)tableSize - 1;
+        _bucketArray = GC.AllocateArray<uint>(tableSize, pinned: true);
+        _buckets = (uint*)Unsafe.AsPointer(ref _bucketArray[0]);
+
+        _metrics = new DepotMetrics(Name, GetStats);
+    }
+
+    /// <summary>Largest number of frames a stored stack keeps.</summary>
+    public int MaxFrames => _maxFrames;
+
+    /// <summary>The depot's name (the <c>depot</c> tag of its metrics).</summary>
+    public string Name { get; }
+
+    /// <summary>Bits of a refcounted handle that check its generation: a handle used after its last
+    /// <see cref="Put"/> is recognized unless its slot was freed an exact multiple of 2^bits times since.</summary>
+    public int HandleGenerationBits => _layout.GenerationBits;
+
+    /// <summary>
+    /// Stores a stack once and returns its handle. Saving an equal stack again returns the same handle while its
+    /// record lives.
+    /// </summary>
+    /// <param name="frames">Frame ids, innermost first. Only the first <see cref="MaxFrames"/> are kept.</param>
+    /// <param name="flags"><see cref="SaveFlags.Get"/> to take a reference (pair it with <see cref="Put"/>);
+    /// <see cref="SaveFlags.None"/> for a persistent record.</param>
+    /// <returns>The stack's handle; <see cref="StackHandle.None"/> for an empty stack, or when the depot is full
+    /// (counted in <see cref="DepotStats.Drops"/>).</returns>
+    /// <exception cref="ObjectDisposedException">The depot was disposed.</exception>
+    public StackHandle Save(ReadOnlySpan<ulong> frames, SaveFlags flags = SaveFlags.None)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (frames.IsEmpty)
+        {
+            return StackHandle.None;
+        }
+
+        EpochSlot slot = OwnSlot();
+        slot.Saves++;
+        if (frames.Length > _maxFrames)
+        {
+            frames = frames[.._maxFrames];
+            slot.Truncated++;
+        }
+
+        bool get = (flags & SaveFlags.Get) != 0;
+        ulong hash = FrameHasher.Hash(frames, _seed);
+        uint bucket = (uint)(hash >> 32) & _bucketMask;
+        ulong key = RecordHeader.MakeKey((uint)hash, frames.Length);
+
+        uint found;
+        Interlocked.Exchange(ref slot.Epoch, EpochDomain.Now); // full fence: announce before reading any bucket; pairs with EpochDomain.Advance in FreeRecord and SafeEpoch
+        try
+        {
+            found = Find(bucket, key, frames, get);
+        }
+        finally
+        {
+            Volatile.Write(ref slot.Epoch, 0); // release: every read of the section happens before; pairs with the Volatile.Read in EpochDomain.SafeEpoch
+        }
+
+        if (found != 0)
+        {
+            slot.Hits++;
+            return new StackHandle(found);
+        }
+
+        return Insert(bucket, key, frames, get, slot);
+    }
+
+    /// <summary>Copies the frames of a stack into <paramref name="destination"/>.</summary>
+    /// <param name="handle">A handle returned by <see cref="Save"/> on this depot.</param>
+    /// <param name="destination">Where to copy the frames, innermost first.</param>
+    /// <param name="frameCount">The stack's length when the handle is live (also when
+    /// <paramref name="destination"/> is too short, so the caller can retry); 0 otherwise.</param>
+    /// <returns>True when the frames were copied. False for <see cref="StackHandle.None"/>, a stale handle (used
+    /// after its last <see cref="Put"/>), a forged handle, or a destination shorter than the stack. A false answer
+    /// never leaves another stack's frames in <paramref name="destination"/>.</returns>
+    /// <exception cref="ObjectDisposedException">The depot was disposed.</exception>
+    public bool TryFetch(StackHandle handle, Span<ulong> destination, out int frameCount)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        frameCount = 0;
+        uint value = handle.Value;
+        if (value == 0)
+        {
+            return false;
+        }
+
+        if (!HandleLayout.IsRefcounted(value))
+        {
+            // Persistent records never change once published; no read section is needed.
+            ulong* persistent = _persistent.TryResolveChecked(value, _maxFrames);
+            return persistent != null && CopyOut(persistent, destination, out frameCount);
+        }
+
+        ulong* record = _refcounted.TryResolveChecked(value & _slotMask);
+        if (record == null)
+        {
+            return false;
+        }
+
+        EpochSlot slot = OwnSlot();
+        Interlocked.Exchange(ref slot.Epoch, EpochDomain.Now); // full fence: while announced, a record freed after the check below cannot be reused under the copy; pairs with EpochDomain.Advance
+        try
+        {
+            long state = Volatile.Read(ref RecordHeader.State(record)); // acquire: pairs with the release in InitRecord and FreeRecord
+            if (RecordHeader.CountOf(state) == 0 || !_layout.GenerationMatches(value, RecordHeader.TagOf(state)))
+            {
+                return false;
+            }
+
+            TestHook?.Invoke(DepotHookPoint.FetchInSection, value);
+            return CopyOut(record, destination, out frameCount);
+        }
+        finally
+        {
+            Volatile.Write(ref slot.Epoch, 0); // release: the copy happens before; pairs with the Volatile.Read in EpochDomain.SafeEpoch
+        }
+    }
+
+    /// <summary>Returns a copy of a stack's frames, innermost first.</summary>
+    /// <param name="handle">A handle returned by <see cref="Save"/> on this depot.</param>
+    /// <returns>A new array with the frames.</returns>
+    /// <exception cref="ArgumentException">The handle is <see cref="StackHandle.None"/>, stale (used after its last
+    /// <see cref="Put"/>), forged, or from another depot.</exception>
+    /// <exception cref="ObjectDisposedException">The depot was disposed.</exception>
+    public ulong[] Fetch(StackHandle handle)
+    {
+        if (handle.IsNone)
+        {
+            throw new ArgumentException("StackHandle.None names no stack.", nameof(handle));
+        }
+
+        Span<ulong> buffer = _maxFrames <= 256 ? stackalloc ulong[_maxFrames] : new ulong[_maxFrames];
+        if (!TryFetch(handle, buffer, out int count))
+        {
+            throw new ArgumentException(
+                $"Handle {handle} does not name a live stack in depot '{Name}': it is stale (used after its last Put), forged, or from another depot.",
+                nameof(handle));
+        }
+
+        return buffer[..count].ToArray();
+    }
+
+    /// <summary>
+    /// Drops a reference taken by a <see cref="Save"/> with <see cref="SaveFlags.Get"/>. The last one frees the
+    /// record; its handle then becomes stale. <see cref="StackHandle.None"/> is accepted and ignored (a save that
+    /// was dropped returns it), as is the put of a reference on a record that has since been made persistent.
+    /// </summary>
+    /// <param name="handle">The handle the save returned.</param>
+    /// <exception cref="InvalidOperationException">An unbalanced put (the record was already freed: a second put,
+    /// or a put after the last one), or a put on a persistent record that no save with <c>Get</c> returned.
+    /// Nothing is changed.</exception>
+    /// <exception cref="ArgumentException">The handle does not name a record of this depot.</exception>
+    /// <exception cref="ObjectDisposedException">The depot was disposed.</exception>
+    public void Put(StackHandle handle)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        uint value = handle.Value;
+        if (value == 0)
+        {
+            return;
+        }
+
+        if (!HandleLayout.IsRefcounted(value))
+        {
+            ulong* persistent = _persistent.TryResolveChecked(value, _maxFrames);
+            if (persistent == null)
+            {
+                throw Refused<ArgumentException>(handle, "it does not name a stack in this depot (forged, or from another depot)");
+            }
+
+            long persistentState = Volatile.Read(ref RecordHeader.State(persistent)); // acquire: pairs with the Interlocked.Or in MarkHandedOutWithGet
+            if ((RecordHeader.TagOf(persistentState) & RecordHeader.FlagHandedOutWithGet) == 0)
+            {
+                throw Refused<InvalidOperationException>(handle, "it names a persistent record saved without SaveFlags.Get, so there is no reference to drop");
+            }
+
+            OwnSlot().Puts++;
+            return;
+        }
+
+        ulong* record = _refcounted.TryResolveChecked(value & _slotMask);
+        if (record == null)
+        {
+            throw Refused<ArgumentException>(handle, "it does not name a stack in this depot (forged, or from another depot)");
+        }
+
+        if (Release(value, record) == ReleaseOutcome.Stale)
+        {
+            throw Refused<InvalidOperationException>(handle, "unbalanced put: its record was already freed (a second put, or a put after the last one)");
+        }
+
+        OwnSlot().Puts++;
+    }
+
+    /// <summary>A snapshot of the depot's counters (see <see cref="DepotStats"/>).</summary>
+    /// <returns>The snapshot.</returns>
+    /// <exception cref="ObjectDisposedException">The depot was disposed.</exception>
+    public DepotStats GetStats()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var (saves, hits, truncated, puts) = _counters.Snapshot();
+        lock (_lock)
+        {
+            bool graceOff = (DisabledProtections & DepotProtections.GracePeriod) != 0;
+            long safe = graceOff ? long.MaxValue : EpochDomain.SafeEpoch(_counters);
+            long slotBytes = (long)_refcounted.SlotWords * sizeof(ulong);
+            long pinned = Volatile.Read(ref _pinned); // pairs with the Interlocked.Increment in Pin
+            return new DepotStats
+            {
+                Pools = _persistent.Pools.CountLocked + _refcounted.Pools.CountLocked,
+                BytesReserved = (_persistent.Pools.CountLocked * _persistent.Pools.PoolBytes) + (_refcounted.Pools.CountLocked * _refcounted.Pools.PoolBytes),
+                BytesUsed = (_persistent.RecordWords * sizeof(ulong)) + (_refcounted.CarvedLocked * slotBytes),
+                TableBytes = (long)_bucketArray.Length * sizeof(uint),
+                CapacityBytes = _capacityBytes,
+                PersistentRecords = _persistent.Records + pinned,
+                PersistentBytes = _persistent.RecordWords * sizeof(ulong),
+                RefcountedInUse = _refcountedAllocations - _refcountedFrees - pinned,
+                RefcountedAllocations = _refcountedAllocations,
+                RefcountedFrees = _refcountedFrees,
+                Saves = saves,
+                Hits = hits,
+                Inserts = _inserts,
+                Truncated = truncated,
+                Puts = puts,
+                FreeListLength = _refcounted.FreeCount,
+                WaitingForGracePeriod = _refcounted.CountWaiting(safe),
+                Reused = _reused,
+                Drops = _drops,
+                CapacityReached = _capacityReached,
+            };
+        }
+    }
+
+    /// <summary>Stops the depot's metrics; later calls throw <see cref="ObjectDisposedException"/>. Storage is
+    /// released to the garbage collector with the depot itself.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _metrics.Dispose();
+    }
+
+    /// <summary>Test-only: the hash seed in use.</summary>
+    internal ulong HashSeed => _seed;
+
+    /// <summary>Test-only: holds the insert lock until the returned scope is disposed (proves lookups take no lock).</summary>
+    internal Lock.Scope HoldInsertLock() => _lock.EnterScope();
+
+    /// <summary>Test-only: true when the handle names a refcounted (evictable) record.</summary>
+    internal static bool IsRefcountedHandle(StackHandle handle) => HandleLayout.IsRefcounted(handle.Value);
+
+    /// <summary>Test-only: the slot number of a refcounted handle.</summary>
+    internal uint SlotOf(StackHandle handle) => _layout.SlotOf(handle.Value);
+
+    /// <summary>Test-only: the generation bits of a refcounted handle.</summary>
+    internal uint GenerationOf(StackHandle handle) => _layout.GenerationOf(handle.Value);
+
+    /// <summary>Test-only: builds a refcounted handle value for a slot and generation.</summary>
+    internal StackHandle MakeRefcountedHandle(uint slot, uint generation) => new(_layout.MakeRefcounted(slot, generation));
+
+    /// <summary>Test-only: the bucket a stack hashes to.</summary>
+    internal uint BucketOf(ReadOnlySpan<ulong> frames) =>
+        (uint)(FrameHasher.Hash(frames.Length > _maxFrames ? frames[.._maxFrames] : frames, _seed) >> 32) & _bucketMask;
+
+    /// <summary>Test-only: handle values of the records linked in a bucket, head first (taken under the lock).</summary>
+    internal List<uint> ChainOf(uint bucket)
+    {
+        var chain = new List<uint>();
+        lock (_lock)
+        {
+            for (uint value = _buckets[bucket]; value != 0; value = RecordHeader.Next(Resolve(value)))
+            {
+                chain.Add(value);
+            }
+        }
+
+        return chain;
+    }
+
+    /// <summary>Test-only: the current reference count of a refcounted handle's slot (saturated = uint.MaxValue).</summary>
+    internal uint CountOf(StackHandle handle) =>
+        RecordHeader.CountOf(Volatile.Read(ref RecordHeader.State(Resolve(handle.Value)))); // acquire: pairs with the CAS in TryAcquire/Release
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private EpochSlot OwnSlot()
+    {
+        EpochSlot slot = EpochDomain.Current;
+        if (!ReferenceEquals(slot.Owner, _counters))
+        {
+            slot.Adopt(_counters);
+        }
+
+        return slot;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong* Resolve(uint value) =>
+        HandleLayout.IsRefcounted(value) ? _refcounted.Resolve(value & _slotMask) : _persistent.Resolve(value);
+
+    private static bool CopyOut(ulong* record, Span<ulong> destination, out int frameCount)
+    {
+        int size = RecordHeader.SizeOf(RecordHeader.Key(record));
+        frameCount = size;
+        if (destination.Length < size)
+        {
+            return false;
+        }
+
+        new ReadOnlySpan<ulong>(RecordHeader.Frames(record), size).CopyTo(destination);
+        return true;
+    }
+
+    /// <summary>
+    /// Walks one bucket without a lock. Called inside a read section, or under the insert lock (where no record
+    /// can be unlinked or reused by another thread).
+    /// </summary>
+    private uint Find(uint bucket, ulong key, ReadOnlySpan<ulong> frames, bool get)
+    {
+        Action<DepotHookPoint, uint>? hook = TestHook;
+        uint value = Volatile.Read(ref _buckets[bucket]); // acquire: pairs with the Volatile.Write that publishes (InitRecord) or unlinks (Unlink) a record
+        while (value != 0)
+        {
+            ulong* record = Resolve(value);
+            hook?.Invoke(DepotHookPoint.LookupVisitRecord, value);
+
+            // Pass 1: hash and length, one 64-bit read of a word that is immutable while the record is linked.
+            if (RecordHeader.Key(record) == key && TryMatch(value, record, key, frames, get, hook))
+            {
+                return value;
+            }
+
+            // An unlinked record keeps its link, so a reader standing on it walks on; the grace period keeps it
+            // from being relinked elsewhere while this reader is in its section.
+            value = Volatile.Read(ref RecordHeader.Next(record)); // acquire: pairs with the Volatile.Write of a link in InitRecord and Unlink
+        }
+
+        return 0;
+    }
+
+    /// <summary>Passes 2 and 3 for a record whose hash and length matched.</summary>
+    private bool TryMatch(uint value, ulong* record, ulong key, ReadOnlySpan<ulong> frames, bool get, Action<DepotHookPoint, uint>? hook)
+    {
+        hook?.Invoke(DepotHookPoint.LookupAfterHashMatch, value);
+
+        // Pass 2: a refcounted record is used only under a reference taken while its count is not zero (zero
+        // means its last Put is unlinking it). Persistent and pinned records are never freed: no reference needed.
+        bool referenced = false;
+        if (HandleLayout.IsRefcounted(value))
+        {
+            AcquireOutcome acquired = TryAcquire(record);
+            if (acquired == AcquireOutcome.Failed)
+            {
+                return false;
+            }
+
+            referenced = acquired == AcquireOutcome.Referenced;
+        }
+
+        hook?.Invoke(DepotHookPoint.LookupAfterReference, value);
+
+        // Pass 3: the full compare, now that the record cannot be freed under us. Pass 1 may have seen a record
+        // that was since freed and reused for another stack.
+        bool same = (DisabledProtections & DepotProtections.FinalCompare) != 0
+            || (RecordHeader.Key(record) == key
+                && new ReadOnlySpan<ulong>(RecordHeader.Frames(record), frames.Length).SequenceEqual(frames));
+        if (!same)
+        {
+            if (referenced)
+            {
+                Release(value, record); // undo; frees the record if that was its last reference
+            }
+
+            return false;
+        }
+
+        if (referenced && !get)
+        {
+            Pin(record); // a persistent save of a refcounted stack: the record becomes persistent, our reference included
+        }
+        else if (get && !HandleLayout.IsRefcounted(value))
+        {
+            MarkHandedOutWithGet(record);
+        }
+
+        return true;
+    }
+
+    private AcquireOutcome TryAcquire(ulong* record)
+    {
+        ref long state = ref RecordHeader.State(record);
+        if ((DisabledProtections & DepotProtections.IncrementNotZero) != 0)
+        {
+            // Broken variant (test-only): increments even a zero count, resurrecting a record being freed.
+            Interlocked.Increment(ref state); // full fence: pairs with the CAS in Release (deliberately unconditional here)
+            return AcquireOutcome.Referenced;
+        }
+
+        long seen = Volatile.Read(ref state); // acquire: pairs with the release in InitRecord and FreeRecord, and the CAS in Release
+        while (true)
+        {
+            uint count = RecordHeader.CountOf(seen);
+            if (count == RecordHeader.Saturated)
+            {
+                return AcquireOutcome.Saturated;
+            }
+
+            if (count == 0)
+            {
+                return AcquireOutcome.Failed;
+            }
+
+            long prior = Interlocked.CompareExchange(ref state, seen + 1, seen); // full fence: pairs with the CAS in Release and Pin; fails if the count or generation moved
+            if (prior == seen)
+            {
+                if (count + 1 == RecordHeader.Saturated)
+                {
+                    Interlocked.Increment(ref _pinned); // pairs with the Volatile.Read in GetStats; an overflowing count saturates (pins), as in the kernel
+                    return AcquireOutcome.Saturated;
+                }
+
+                return AcquireOutcome.Referenced;
+            }
+
+            seen = prior;
+        }
+    }
+
+    /// <summary>Drops one reference. Frees the record when it was the last.</summary>
+    private ReleaseOutcome Release(uint value, ulong* record)
+    {
+        Action<DepotHookPoint, uint>? hook = TestHook;
+        ref long state = ref RecordHeader.State(record);
+        long seen = Volatile.Read(ref state); // acquire: pairs with the CAS in TryAcquire and the release in InitRecord and FreeRecord
+        while (true)
+        {
+            uint count = RecordHeader.CountOf(seen);
+            if (count == 0 || !_layout.GenerationMatches(value, RecordHeader.TagOf(seen)))
+            {
+                return ReleaseOutcome.Stale;
+            }
+
+            if (count == RecordHeader.Saturated)
+            {
+                return ReleaseOutcome.Pinned;
+            }
+
+            hook?.Invoke(DepotHookPoint.PutAfterRead, value);
+            if ((DisabledProtections & DepotProtections.AtomicPut) != 0)
+            {
+                // Broken variant (test-only): a read-modify-write without a CAS loses concurrent updates.
+                Volatile.Write(ref state, seen - 1); // release: pairs with nothing on purpose; this is the lost-update bug
+                return count == 1 ? FreeRecord(value, record) : ReleaseOutcome.Dropped;
+            }
+
+            // The generation shares the word with the count, so a stale put fails here instead of decrementing a
+            // reused record.
+            long prior = Interlocked.CompareExchange(ref state, seen - 1, seen); // full fence: pairs with the CAS in TryAcquire and Pin
+            if (prior == seen)
+            {
+                return count == 1 ? FreeRecord(value, record) : ReleaseOutcome.Dropped;
+            }
+
+            seen = prior;
+        }
+    }
+
+    private void Pin(ulong* record)
+    {
+        ref long state = ref RecordHeader.State(record);
+        long seen = Volatile.Read(ref state); // acquire: pairs with the CAS in TryAcquire and Release
+        while (RecordHeader.CountOf(seen) != RecordHeader.Saturated)
+        {
+            long pinned = RecordHeader.MakeState(RecordHeader.TagOf(seen), RecordHeader.Saturated);
+            long prior = Interlocked.CompareExchange(ref state, pinned, seen); // full fence: pairs with the CAS in TryAcquire and Release; our reference keeps the count above zero
+            if (prior == seen)
+            {
+                Interlocked.Increment(ref _pinned); // pairs with the Volatile.Read in GetStats
+                return;
+            }
+
+            seen = prior;
+        }
+    }
+
+    private static void MarkHandedOutWithGet(ulong* record)
+    {
+        ref long state = ref RecordHeader.State(record);
+        if ((RecordHeader.TagOf(Volatile.Read(ref state)) & RecordHeader.FlagHandedOutWithGet) == 0) // acquire: pairs with the Interlocked.Or below (done once per record)
+        {
+            Interlocked.Or(ref state, (long)RecordHeader.FlagHandedOutWithGet << 32); // full fence: pairs with the Volatile.Read in Put
+        }
+    }
+
+    /// <summary>Unlinks a record whose count reached zero and queues its slot for reuse after a grace period.</summary>
+    private ReleaseOutcome FreeRecord(uint value, ulong* record)
+    {
+        lock (_lock)
+        {
+            Unlink(value, record);
+
+            // Bump the generation now: from here on, stale handles and stale puts no longer match.
+            uint generation = RecordHeader.TagOf(RecordHeader.State(record));
+            Volatile.Write(ref RecordHeader.State(record), RecordHeader.MakeState(generation + 1, 0)); // release: pairs with the acquire reads in TryFetch, TryAcquire and Release
+
+            // The stamp is taken after the unlink with a full fence: a reader that announces an epoch >= stamp read
+            // the epoch after this increment and so sees the unlink (see EpochDomain).
+            long stamp = (DisabledProtections & DepotProtections.GracePeriod) != 0 ? 0 : EpochDomain.Advance();
+            _refcounted.AddFree(value & _slotMask, stamp);
+            _refcountedFrees++;
+            TestHook?.Invoke(DepotHookPoint.AfterFree, value);
+        }
+
+        return ReleaseOutcome.Freed;
+    }
+
+    /// <summary>Removes a record from its bucket. Caller holds the lock.</summary>
+    private void Unlink(uint value, ulong* record)
+    {
+        var frames = new ReadOnlySpan<ulong>(RecordHeader.Frames(record), RecordHeader.SizeOf(RecordHeader.Key(record)));
+        uint bucket = (uint)(FrameHasher.Hash(frames, _seed) >> 32) & _bucketMask;
+        ref uint link = ref _buckets[bucket];
+        while (link != value)
+        {
+            if (link == 0)
+            {
+                throw new InvalidOperationException($"StackDepot '{Name}': internal error, record {value:x8} is not linked in its bucket.");
+            }
+
+            link = ref RecordHeader.Next(Resolve(link));
+        }
+
+        // The unlinked record keeps its own link, so a reader standing on it can still walk the rest of the chain.
+        Volatile.Write(ref link, RecordHeader.Next(record)); // release: pairs with the Volatile.Read of bucket heads and links in Find
+    }
+
+    private StackHandle Insert(uint bucket, ulong key, ReadOnlySpan<ulong> frames, bool get, EpochSlot slot)
+    {
+        TestHook?.Invoke(DepotHookPoint.BeforeInsertLock, 0);
+        ulong[]? pool = null;
+        bool poolIsPersistent = false;
+        while (true)
+        {
+            InsertOutcome outcome;
+            lock (_lock)
+            {
+                if (pool != null)
+                {
+                    (poolIsPersistent ? _persistent.Pools : _refcounted.Pools).Install(pool);
+                    _poolsInFlight--;
+                    pool = null;
+                }
+
+                // Look again under the lock: another thread may have inserted the stack since our lock-free pass.
+                // No record is unlinked or reused by another thread while we hold the lock, so no read section.
+                if ((DisabledProtections & DepotProtections.RecheckUnderLock) == 0)
+                {
+                    uint found = Find(bucket, key, frames, get);
+                    if (found != 0)
+                    {
+                        slot.Hits++;
+                        return new StackHandle(found);
+                    }
+                }
+
+                outcome = TryInsertLocked(bucket, key, frames, get, out uint inserted);
+                switch (outcome)
+                {
+                    case InsertOutcome.Inserted:
+                        _inserts++;
+                        return new StackHandle(inserted);
+                    case InsertOutcome.Full:
+                        _drops++;
+                        if (!_capacityReached)
+                        {
+                            _capacityReached = true;
+                            DepotEventSource.Log.CapacityReached(Name, _capacityBytes);
+                        }
+
+                        return StackHandle.None;
+                    case InsertOutcome.NeedPersistentPool:
+                    case InsertOutcome.NeedRefcountedPool:
+                        poolIsPersistent = outcome == InsertOutcome.NeedPersistentPool;
+                        _bytesReserved += (poolIsPersistent ? _persistent.Pools : _refcounted.Pools).PoolBytes;
+                        _poolsInFlight++;
+                        break;
+                }
+            }
+
+            if (outcome == InsertOutcome.WaitForPool)
+            {
+                Thread.Yield(); // another thread is allocating the last pool the capacity allows; it installs it shortly
+                continue;
+            }
+
+            // Rule: memory for a new pool is allocated outside the lock (it may run a garbage collection).
+            try
+            {
+                pool = (poolIsPersistent ? _persistent.Pools : _refcounted.Pools).Allocate();
+            }
+            catch
+            {
+                lock (_lock)
+                {
+                    _bytesReserved -= (poolIsPersistent ? _persistent.Pools : _refcounted.Pools).PoolBytes;
+                    _poolsInFlight--;
+                }
+
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Carves or reuses a record for a new stack and publishes it. Caller holds the lock.</summary>
+    private InsertOutcome TryInsertLocked(uint bucket, ulong key, ReadOnlySpan<ulong> frames, bool get, out uint value)
+    {
+        if (get)
+        {
+            if (TryTakeSlot(out uint slot))
+            {
+                value = InitRefcounted(slot, bucket, key, frames, count: 1);
+                return InsertOutcome.Inserted;
+            }
+
+            value = 0;
+            return CanReservePool(_refcounted.Pools) ? InsertOutcome.NeedRefcountedPool
+                : _poolsInFlight > 0 ? InsertOutcome.WaitForPool : InsertOutcome.Full;
+        }
+
+        if (_persistent.TryCarve(RecordHeader.HeaderWords + frames.Length, out uint location))
+        {
+            ulong* record = _persistent.Resolve(location);
+            InitRecord(record, location, bucket, key, frames, RecordHeader.MakeState(0, RecordHeader.Saturated));
+            value = location;
+            return InsertOutcome.Inserted;
+        }
+
+        if (CanReservePool(_persistent.Pools))
+        {
+            value = 0;
+            return InsertOutcome.NeedPersistentPool;
+        }
+
+        if (_poolsInFlight == 0 && TryTakeSlot(out uint fallback))
+        {
+            // No room for persistent pools: a free refcounted slot holds the stack, pinned from the start.
+            value = InitRefcounted(fallback, bucket, key, frames, count: RecordHeader.Saturated);
+            Interlocked.Increment(ref _pinned); // pairs with the Volatile.Read in GetStats
+            return InsertOutcome.Inserted;
+        }
+
+        value = 0;
+        return _poolsInFlight > 0 ? InsertOutcome.WaitForPool : InsertOutcome.Full;
+    }
+
+    private bool CanReservePool(PoolTable pools) =>
+        pools.CanGrow && _bytesReserved + pools.PoolBytes <= _capacityBytes;
+
+    /// <summary>The oldest freed slot if its grace period has passed, else a fresh one. Never waits.</summary>
+    private bool TryTakeSlot(out uint slot)
+    {
+        if (_refcounted.TryPeekOldest(out long stamp)
+            && ((DisabledProtections & DepotProtections.GracePeriod) != 0
+                || stamp <= _safeEpoch
+                || stamp <= (_safeEpoch = EpochDomain.SafeEpoch(_counters))))
+        {
+            slot = _refcounted.TakeOldest();
+            _reused++;
+            TestHook?.Invoke(DepotHookPoint.BeforeReuse, _layout.MakeRefcounted(slot, RecordHeader.TagOf(RecordHeader.State(_refcounted.Resolve(slot)))));
+            return true;
+        }
+
+        return _refcounted.TryCarveFresh(out slot);
+    }
+
+    private uint InitRefcounted(uint slot, uint bucket, ulong key, ReadOnlySpan<ulong> frames, uint count)
+    {
+        ulong* record = _refcounted.Resolve(slot);
+        uint generation = RecordHeader.TagOf(RecordHeader.State(record)); // bumped when the slot was freed; 0 when fresh
+        uint value = _layout.MakeRefcounted(slot, generation);
+        InitRecord(record, value, bucket, key, frames, RecordHeader.MakeState(generation, count));
+        _refcountedAllocations++;
+        return value;
+    }
+
+    /// <summary>Fills a record and publishes it at the head of its bucket. Caller holds the lock.</summary>
+    private void InitRecord(ulong* record, uint value, uint bucket, ulong key, ReadOnlySpan<ulong> frames, long state)
+    {
+        RecordHeader.Key(record) = key;
+        frames.CopyTo(new Span<ulong>(RecordHeader.Frames(record), frames.Length));
+        RecordHeader.Self(record) = value;
+        RecordHeader.Next(record) = _buckets[bucket];
+        Volatile.Write(ref RecordHeader.State(record), state); // release: key, frames and link are visible to whoever acquires the state (TryFetch, TryAcquire, TryResolveChecked)
+        Volatile.Write(ref _buckets[bucket], value); // release: publishes the record to lock-free lookups; pairs with the Volatile.Read in Find
+    }
+
+    private TException Refused<TException>(StackHandle handle, string reason)
+        where TException : Exception
+    {
+        DepotEventSource.Log.PutRefused(Name, handle.Value, reason);
+        string message = $"StackDepot '{Name}' refused Put({handle}): {reason}.";
+        return (TException)(typeof(TException) == typeof(ArgumentException)
+            ? new ArgumentException(message, nameof(handle))
+            : (Exception)new InvalidOperationException(message));
+    }
+
+    private enum AcquireOutcome
+    {
+        Failed,
+        Referenced,
+        Saturated,
+    }
+
+    private enum ReleaseOutcome
+    {
+        Dropped,
+        Freed,
+        Pinned,
+        Stale,
+    }
+
+    private enum InsertOutcome
+    {
+        Inserted,
+        Full,
+        NeedPersistentPool,
+        NeedRefcountedPool,
+        WaitForPool,
+    }
 }

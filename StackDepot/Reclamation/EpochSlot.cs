@@ -1,0 +1,46 @@
+using System.Runtime.InteropServices;
+
+namespace StackDepot.Reclamation;
+
+/// <summary>
+/// One thread's announcement board, owned by that thread for its life and recycled after it dies.
+/// <para>
+/// <see cref="Epoch"/> is 0 while the thread is outside a read section, or the global epoch it read on entry.
+/// <see cref="Owner"/> says which depot the thread is reading, so that a reader parked in one depot does not
+/// hold back reuse in another. The hot counters live here too: each is written only by the owning thread with
+/// plain stores, so counting a save costs no atomic operation and no shared cache line.
+/// </para>
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal sealed class EpochSlot
+{
+    // Padding keeps Epoch and the counters off the cache lines of neighbouring objects.
+#pragma warning disable CS0169, IDE0051 // padding fields are never read
+    private long _pad0, _pad1, _pad2, _pad3, _pad4, _pad5, _pad6, _pad7;
+#pragma warning restore CS0169, IDE0051
+
+    /// <summary>0 outside a read section; the announced epoch inside one.</summary>
+    public long Epoch;
+
+    /// <summary>Counters of the depot this thread last used (a <see cref="DepotCounters"/>), or null.</summary>
+    public DepotCounters? Owner;
+
+    /// <summary>Per-thread counters for <see cref="Owner"/>; flushed to it when the thread switches depots or dies.</summary>
+    public long Saves, Hits, Truncated, Puts;
+
+    /// <summary>1 while a live thread owns this slot; set back to 0 when the thread has died.</summary>
+    public int InUse;
+
+#pragma warning disable CS0169, IDE0051
+    private long _pad8, _pad9, _pad10, _pad11, _pad12, _pad13, _pad14, _pad15;
+#pragma warning restore CS0169, IDE0051
+
+    /// <summary>Moves this thread's counts to the shared totals of their depot and starts counting for
+    /// <paramref name="owner"/>. Called only by the owning thread, outside a read section.</summary>
+    public void Adopt(DepotCounters? owner)
+    {
+        Owner?.Absorb(this);
+        Saves = Hits = Truncated = Puts = 0;
+        Owner = owner;
+    }
+}

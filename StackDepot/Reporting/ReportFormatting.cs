@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Text;
+
+namespace StackDepot.Reporting;
+
+/// <summary>Small helpers shared by the formatters.</summary>
+internal static class ReportFormatting
+{
+    /// <summary>How many thread ids the text formats print before "+N more".</summary>
+    internal const int ThreadIdsShown = 8;
+
+    internal static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>"5 threads", "1 thread", "4096 bytes".</summary>
+    internal static string Quantity(long value, ReportValueType type)
+    {
+        string name = type.Name;
+        if (value == 1 && name.Length > 1 && name.EndsWith('s') && type.Unit != "bytes")
+        {
+            name = name[..^1];
+        }
+
+        return Number(value) + " " + name;
+    }
+
+    internal static string Percent(long value, long total) =>
+        total <= 0 ? "-" : (100.0 * value / total).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+
+    internal static string ThreadList(IReadOnlyList<int> ids)
+    {
+        var builder = new StringBuilder();
+        int shown = Math.Min(ids.Count, ThreadIdsShown);
+        for (int i = 0; i < shown; i++)
+        {
+            if (i > 0)
+            {
+                builder.Append(", ");
+            }
+
+            builder.Append(ids[i].ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (ids.Count > shown)
+        {
+            builder.Append(" +").Append((ids.Count - shown).ToString(CultureInfo.InvariantCulture)).Append(" more");
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Replaces line breaks (and other control characters) by spaces so one frame stays on one line.</summary>
+    internal static string OneLine(string text)
+    {
+        bool clean = true;
+        foreach (char c in text)
+        {
+            if (char.IsControl(c))
+            {
+                clean = false;
+                break;
+            }
+        }
+
+        if (clean)
+        {
+            return text;
+        }
+
+        var builder = new StringBuilder(text.Length);
+        foreach (char c in text)
+        {
+            builder.Append(char.IsControl(c) ? ' ' : c);
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>The entry's frames, or a single <see cref="ReportFrame.NoFrames"/> frame for an empty stack.</summary>
+    internal static IReadOnlyList<ReportFrame> FramesOrPlaceholder(StackReportEntry entry) =>
+        entry.Frames.Count > 0 ? entry.Frames : [ReportFrame.NoFrames];
+}

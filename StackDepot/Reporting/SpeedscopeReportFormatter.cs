@@ -1,0 +1,120 @@
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+
+namespace StackDepot.Reporting;
+
+/// <summary>
+/// A speedscope file: shared frames, then one <c>sampled</c> profile per value type. Each entry becomes one sample
+/// (frame indices from the outermost to the innermost frame) whose weight is the entry's value.
+/// </summary>
+internal static class SpeedscopeReportFormatter
+{
+    internal const string SchemaUrl = "https://www.speedscope.app/file-format-schema.json";
+
+    internal static void Write(StackReport report, TextWriter output)
+    {
+        var frameIndex = new Dictionary<ReportFrame, int>();
+        var frames = new List<ReportFrame>();
+        var samples = new List<int[]>(report.Entries.Count);
+        foreach (StackReportEntry entry in report.Entries)
+        {
+            IReadOnlyList<ReportFrame> stack = ReportFormatting.FramesOrPlaceholder(entry);
+            var sample = new int[stack.Count];
+            for (int i = 0; i < stack.Count; i++)
+            {
+                ReportFrame frame = stack[stack.Count - 1 - i];
+                if (!frameIndex.TryGetValue(frame, out int index))
+                {
+                    index = frames.Count;
+                    frames.Add(frame);
+                    frameIndex.Add(frame, index);
+                }
+
+                sample[i] = index;
+            }
+
+            samples.Add(sample);
+        }
+
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartObject();
+            json.WriteString("$schema", SchemaUrl);
+            json.WriteString("name", report.Title);
+            json.WriteNumber("activeProfileIndex", 0);
+            json.WriteString("exporter", "stackdepot " + Version());
+
+            json.WriteStartObject("shared");
+            json.WriteStartArray("frames");
+            foreach (ReportFrame frame in frames)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", frame.DisplayName);
+                if (frame.File is { Length: > 0 } file)
+                {
+                    json.WriteString("file", file);
+                    if (frame.Line > 0)
+                    {
+                        json.WriteNumber("line", frame.Line);
+                    }
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+
+            json.WriteStartArray("profiles");
+            for (int v = 0; v < report.ValueTypes.Count; v++)
+            {
+                ReportValueType type = report.ValueTypes[v];
+                long shown = 0;
+                foreach (StackReportEntry entry in report.Entries)
+                {
+                    shown += entry.Values[v];
+                }
+
+                json.WriteStartObject();
+                json.WriteString("type", "sampled");
+                json.WriteString("name", report.Title + " (" + type.Name + ")");
+                json.WriteString("unit", type.Unit == "bytes" ? "bytes" : "none");
+                json.WriteNumber("startValue", 0);
+                json.WriteNumber("endValue", shown);
+                json.WriteStartArray("samples");
+                foreach (int[] sample in samples)
+                {
+                    json.WriteStartArray();
+                    foreach (int index in sample)
+                    {
+                        json.WriteNumberValue(index);
+                    }
+
+                    json.WriteEndArray();
+                }
+
+                json.WriteEndArray();
+                json.WriteStartArray("weights");
+                foreach (StackReportEntry entry in report.Entries)
+                {
+                    json.WriteNumberValue(entry.Values[v]);
+                }
+
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        output.Write(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        output.Write('\n');
+    }
+
+    internal static string Version() =>
+        typeof(SpeedscopeReportFormatter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            .Split('+')[0] ?? "0.0.0";
+}
