@@ -110,13 +110,50 @@ public static class StackCapture
         return true;
     }
 
-    private static int Convert(StackTrace trace, Span<ulong> destination)
+    /// <summary>
+    /// Captures the stack below the library's own frames: leading frames whose method is declared by
+    /// <paramref name="boundary"/> (or a type nested in it) are left out whatever their number, so the JIT inlining
+    /// or tail-calling the library's helpers cannot shift the first user frame. Then <paramref name="skipFrames"/>
+    /// more are left out (for callers' own wrappers).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static int CaptureBelow(Span<ulong> destination, Type boundary, int skipFrames)
     {
-        int count = Math.Min(trace.FrameCount, destination.Length);
+        if (destination.IsEmpty)
+        {
+            return 0;
+        }
+
+        var trace = new StackTrace(1, fNeedFileInfo: false);
+        int first = 0;
+        while (first < trace.FrameCount && IsDeclaredBy(trace.GetFrame(first)?.GetMethod(), boundary))
+        {
+            first++;
+        }
+
+        return Convert(trace, destination, first + skipFrames);
+    }
+
+    private static bool IsDeclaredBy(System.Reflection.MethodBase? method, Type boundary)
+    {
+        for (Type? type = method?.DeclaringType; type is not null; type = type.DeclaringType)
+        {
+            if (type == boundary)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static int Convert(StackTrace trace, Span<ulong> destination, int first = 0)
+    {
+        int count = Math.Clamp(trace.FrameCount - first, 0, destination.Length);
         for (int i = 0; i < count; i++)
         {
             // GetFrame (unlike GetFrames) does not copy the frame array.
-            StackFrame? frame = trace.GetFrame(i);
+            StackFrame? frame = trace.GetFrame(first + i);
             destination[i] = frame is null
                 ? FrameTable.Intern(null, StackFrame.OFFSET_UNKNOWN, 0)
                 : FrameTable.Intern(frame.GetMethod(), frame.GetILOffset(), frame.GetNativeOffset());

@@ -1,4 +1,5 @@
 using System.Globalization;
+using StackDepot.Reporting;
 
 namespace StackDepot.Capture;
 
@@ -52,6 +53,11 @@ public sealed record SymbolizedFrame
             return Kind == FrameKind.Unloaded ? Method + offset + " [unloaded]" : Method + offset;
         }
     }
+
+    /// <summary>The frame as the shared reporting layer takes it: <see cref="DisplayName"/> as the name, the module, the
+    /// frame id as the address, and the source position when known.</summary>
+    /// <returns>A frame for a <see cref="StackReportEntry"/>.</returns>
+    public ReportFrame ToReportFrame() => new(DisplayName, Module, FrameId, File, Line);
 
     /// <summary><see cref="DisplayName"/>, followed by <c> at file:line</c> when known.</summary>
     public override string ToString() =>
