@@ -283,6 +283,33 @@ public class AllocationSamplerTests
         Assert.Equal(6000, seen["stackdepot.allocations.estimated_bytes"]);
     }
 
+    [Fact]
+    public void Leading_StackTraceHidden_helpers_are_left_out_of_sites()
+    {
+        using var depot = new Depot();
+        using var sampler = new AllocationSampler(depot, new AllocationSamplerOptions { SamplingRate = 1 });
+        CallsHiddenHelper(sampler);
+
+        AllocationSite site = Assert.Single(sampler.GetProfile().Sites);
+        Assert.Contains("." + nameof(CallsHiddenHelper) + "(", Symbolizer.Shared.Symbolize(depot.Fetch(site.Stack)[0]).Method, StringComparison.Ordinal);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int CallsHiddenHelper(AllocationSampler sampler)
+    {
+        byte[] buffer = HiddenAllocate(sampler, 128);
+        return buffer.Length;
+    }
+
+    [System.Diagnostics.StackTraceHidden]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static byte[] HiddenAllocate(AllocationSampler sampler, int size)
+    {
+        var buffer = new byte[size];
+        sampler.Record(size);
+        return buffer;
+    }
+
     // The sites: Record is not the last call (a tail call would take the site's frame off the stack).
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static long SiteA(AllocationSampler sampler)

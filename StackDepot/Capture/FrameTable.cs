@@ -39,7 +39,10 @@ internal static class FrameTable
 
     /// <summary>Returns the id of the frame at (<paramref name="method"/>, offset), creating it on first sight.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static ulong Intern(MethodBase? method, int ilOffset, int nativeOffset)
+    internal static ulong Intern(MethodBase? method, int ilOffset, int nativeOffset) => InternEntry(method, ilOffset, nativeOffset).Id;
+
+    /// <summary>As <see cref="Intern"/>, returning the entry.</summary>
+    internal static FrameEntry InternEntry(MethodBase? method, int ilOffset, int nativeOffset)
     {
         int offsetKey = ilOffset >= 0 ? ilOffset : ~Math.Max(nativeOffset, 0);
         nint handle = method is null || method is DynamicMethod ? 0 : method.MethodHandle.Value;
@@ -47,7 +50,7 @@ internal static class FrameTable
         if (s_map.TryGetValue(key, out FrameEntry? entry)
             && (entry.Kind != FrameKind.Collectible || entry.IsSameCollectibleMethod(method)))
         {
-            return entry.Id;
+            return entry;
         }
 
         return Add(key, method, ilOffset, nativeOffset);
@@ -74,7 +77,7 @@ internal static class FrameTable
         return entry is not null;
     }
 
-    private static ulong Add(FrameKey key, MethodBase? method, int ilOffset, int nativeOffset)
+    private static FrameEntry Add(FrameKey key, MethodBase? method, int ilOffset, int nativeOffset)
     {
         // Work that may run user-visible reflection (names of collectible methods) happens outside the lock.
         FrameKind kind = FrameKind.Managed;
@@ -82,6 +85,7 @@ internal static class FrameTable
         string? recordedName = null;
         string? recordedModule = null;
         nint typeHandle = 0;
+        bool hidden = false;
         if (key.Method == 0)
         {
             kind = FrameKind.Opaque;
@@ -98,6 +102,7 @@ internal static class FrameTable
             }
 
             typeHandle = declaringType is null ? 0 : declaringType.TypeHandle.Value;
+            hidden = IsStackTraceHidden(method);
         }
 
         lock (s_insertLock)
@@ -105,7 +110,7 @@ internal static class FrameTable
             if (s_map.TryGetValue(key, out FrameEntry? existing)
                 && (existing.Kind != FrameKind.Collectible || existing.IsSameCollectibleMethod(method)))
             {
-                return existing.Id;
+                return existing;
             }
 
             int count = s_count;
@@ -113,15 +118,28 @@ internal static class FrameTable
             {
                 // Past the cap, every new frame shares one opaque id: stacks stay storable, names say why.
                 s_overflow ??= Append(count, new FrameEntry((ulong)count + 1, 0, 0, -1, -1, FrameKind.Opaque, null,
-                    "<frame table full>", null));
-                return s_overflow.Id;
+                    "<frame table full>", null, hidden: false));
+                return s_overflow;
             }
 
             var entry = new FrameEntry((ulong)count + 1, key.Method, typeHandle, ilOffset, nativeOffset, kind, owner,
-                recordedName, recordedModule);
+                recordedName, recordedModule, hidden);
             Append(count, entry);
             s_map[key] = entry; // replaces a stale entry of an unloaded method with the same handle
-            return entry.Id;
+            return entry;
+        }
+    }
+
+    private static bool IsStackTraceHidden(MethodBase method)
+    {
+        try
+        {
+            return method.IsDefined(typeof(System.Diagnostics.StackTraceHiddenAttribute), inherit: false)
+                || (method.DeclaringType?.IsDefined(typeof(System.Diagnostics.StackTraceHiddenAttribute), inherit: false) ?? false);
+        }
+        catch (Exception e) when (e is TypeLoadException or FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            return false; // an attribute whose type cannot load is not StackTraceHidden
         }
     }
 
@@ -176,7 +194,8 @@ internal sealed class FrameEntry(
     FrameKind kind,
     WeakReference<object>? owner,
     string? recordedName,
-    string? recordedModule)
+    string? recordedModule,
+    bool hidden)
 {
     /// <summary>The frame id.</summary>
     public ulong Id { get; } = id;
@@ -204,6 +223,10 @@ internal sealed class FrameEntry(
 
     /// <summary>Collectible frames: the assembly's simple name at first sight.</summary>
     public string? RecordedModule { get; } = recordedModule;
+
+    /// <summary>The method or its declaring type carries <see cref="System.Diagnostics.StackTraceHiddenAttribute"/>:
+    /// trackers leave such frames out at the top of the stacks they capture.</summary>
+    public bool Hidden { get; } = hidden;
 
     /// <summary>True when <paramref name="method"/> is the live collectible method this entry was created for.</summary>
     public bool IsSameCollectibleMethod(MethodBase? method) =>

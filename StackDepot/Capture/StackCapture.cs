@@ -111,10 +111,10 @@ public static class StackCapture
     }
 
     /// <summary>
-    /// Captures the stack below the library's own frames: leading frames whose method is declared by
-    /// <paramref name="boundary"/> (or a type nested in it) are left out whatever their number, so the JIT inlining
-    /// or tail-calling the library's helpers cannot shift the first user frame. Then <paramref name="skipFrames"/>
-    /// more are left out (for callers' own wrappers).
+    /// Captures the stack below the library's own frames, for the trackers: leading frames whose method is declared by
+    /// <paramref name="boundary"/> (or a type nested in it) or marked <see cref="StackTraceHiddenAttribute"/> (on the
+    /// method or its type) are left out whatever their number, so the JIT inlining or tail-calling helpers cannot shift
+    /// the first frame kept. Then <paramref name="skipFrames"/> more are left out.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static int CaptureBelow(Span<ulong> destination, Type boundary, int skipFrames)
@@ -126,8 +126,16 @@ public static class StackCapture
 
         var trace = new StackTrace(1, fNeedFileInfo: false);
         int first = 0;
-        while (first < trace.FrameCount && IsDeclaredBy(trace.GetFrame(first)?.GetMethod(), boundary))
+        while (first < trace.FrameCount)
         {
+            StackFrame? frame = trace.GetFrame(first);
+            System.Reflection.MethodBase? method = frame?.GetMethod();
+            if (!IsDeclaredBy(method, boundary)
+                && (frame is null || !FrameTable.InternEntry(method, frame.GetILOffset(), frame.GetNativeOffset()).Hidden))
+            {
+                break;
+            }
+
             first++;
         }
 

@@ -24,8 +24,9 @@ public sealed class AllocationSamplerOptions
     public int MaxFrames { get; set; } = 64;
 
     /// <summary>
-    /// Frames to leave out above the method that calls <see cref="AllocationSampler.Record"/> (default 0). Set it to 1
-    /// when <c>Record</c> is called from your own allocation helper, so that sites are the helper's callers.
+    /// Frames to leave out above the method that calls <see cref="AllocationSampler.Record"/> (default 0). Prefer marking
+    /// your own allocation helper <see cref="System.Diagnostics.StackTraceHiddenAttribute"/>: leading hidden frames are
+    /// always left out, and unlike a count this stays right when the JIT inlines the helper into its caller.
     /// </summary>
     public int SkipFrames { get; set; }
 

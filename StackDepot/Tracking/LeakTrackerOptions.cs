@@ -7,9 +7,9 @@ public sealed class LeakTrackerOptions
     public int MaxFrames { get; set; } = 64;
 
     /// <summary>
-    /// Frames to leave out above the method that calls <see cref="LeakTracker.Track"/> (default 0). Set it to 1 when
-    /// <c>Track</c> is called from a shared base constructor or factory helper, so that the stacks start at its
-    /// callers.
+    /// Frames to leave out above the method that calls <see cref="LeakTracker.Track"/> (default 0). Prefer marking a
+    /// shared tracking helper <see cref="System.Diagnostics.StackTraceHiddenAttribute"/>: leading hidden frames are
+    /// always left out, and unlike a count this stays right when the JIT inlines the helper.
     /// </summary>
     public int SkipFrames { get; set; }
 
