@@ -196,12 +196,10 @@ public sealed class AllocationSampler : IDisposable
                 builder.Add(handle, [(long)Math.Round(site.EstimatedBytes), (long)Math.Round(site.EstimatedObjects), site.Samples, site.SampledBytes]);
             }
 
+            // The writers print the totals of every value; these are the facts they cannot know.
             var properties = new Dictionary<string, string>
             {
                 ["sampling rate"] = TrackingFormat.Bytes(_rate) + " (mean bytes between samples, exponential)",
-                ["samples"] = TrackingFormat.Count(profile.Samples),
-                ["sampled bytes"] = TrackingFormat.Bytes(profile.SampledBytes),
-                ["estimated allocations"] = TrackingFormat.Count(profile.EstimatedObjects),
                 ["estimated bytes"] = TrackingFormat.Bytes(profile.EstimatedBytes),
             };
             if (profile.UnstoredSamples > 0)
