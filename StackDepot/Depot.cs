@@ -61,6 +61,15 @@ public sealed unsafe class Depot : IDisposable
     private readonly PersistentArena _persistent;
     private readonly RefcountedArena _refcounted;
     private readonly DepotCounters _counters = new();
+
+    // The arenas' addressing, copied here so that resolving a record on the hot path is one table load.
+    private readonly nint* _persistentPools;
+    private readonly int _persistentShift;
+    private readonly uint _persistentMask;
+    private readonly nint* _slotPools;
+    private readonly int _slotsShift;
+    private readonly uint _slotsMask;
+    private readonly nuint _slotWords;
     private readonly DepotMetrics _metrics;
 
     // Guarded by _lock.
@@ -129,6 +138,13 @@ public sealed unsafe class Depot : IDisposable
         int refcountedMaxPools = (int)Math.Max(1, _capacityBytes / slotPoolBytes);
         _refcounted = new RefcountedArena(recordWords, slotsShift, refcountedMaxPools);
         _layout = new HandleLayout(_refcounted.MaxSlots);
+        _persistentPools = _persistent.Pools.Pointers;
+        _persistentShift = _persistent.PoolShift;
+        _persistentMask = (1u << _persistentShift) - 1;
+        _slotPools = _refcounted.Pools.Pointers;
+        _slotsShift = _refcounted.SlotsPerPoolShift;
+        _slotsMask = (1u << _slotsShift) - 1;
+        _slotWords = (nuint)_refcounted.SlotWords;
         _slotMask = _layout.SlotMask;
 
         int tableSize = options.TableSize != 0
@@ -430,8 +446,16 @@ public sealed unsafe class Depot : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong* Resolve(uint value) =>
-        HandleLayout.IsRefcounted(value) ? _refcounted.Resolve(value & _slotMask) : _persistent.Resolve(value);
+    private ulong* Resolve(uint value)
+    {
+        if (HandleLayout.IsRefcounted(value))
+        {
+            uint slot = value & _slotMask;
+            return (ulong*)_slotPools[slot >> _slotsShift] + ((slot & _slotsMask) * _slotWords);
+        }
+
+        return (ulong*)_persistentPools[value >> _persistentShift] + (value & _persistentMask);
+    }
 
     private static bool CopyOut(ulong* record, Span<ulong> destination, out int frameCount)
     {

@@ -14,9 +14,9 @@ namespace StackDepot.Hashing;
 /// <remarks>
 /// Length classes (each has its own code path, as in the reference): 0, 1-3, 4-8, 9-16, 17-128, 129-240 and
 /// &gt;240 (stripes of 64 bytes, blocks of 16 stripes with a scramble after each, then the last stripe).
-/// Inputs up to 240 bytes use only the default secret plus the seed; longer inputs with a non-zero seed use a
-/// secret derived from the seed, built on the stack per call (192 bytes, a handful of vector adds).
-/// The long path has an AVX2, an SSE2 and a scalar accumulate loop; all three are tested against the vectors.
+/// A seed only shifts the secret's words by +seed/-seed; the long path computes those shifted words in registers
+/// as it reads them (see the &gt;240 section), so no per-seed secret is built, cached or stored.
+/// The long path has an AVX2, an SSE2 and a scalar implementation; all three are tested against the vectors.
 /// Reads are unaligned little-endian, so any slice of any buffer may be hashed. Nothing allocates.
 /// </remarks>
 [SkipLocalsInit]
@@ -38,8 +38,6 @@ internal static class XxHash3
     private const int SecretConsumeRate = 8;
     private const int StripesPerBlock = (SecretSize - StripeLen) / SecretConsumeRate; // 16
     private const int BlockLen = StripeLen * StripesPerBlock;                         // 1024
-    private const int SecretLastAccStart = 7;
-    private const int SecretMergeAccsStart = 11;
     private const int MidSizeStartOffset = 3;
     private const int MidSizeLastOffset = 17;
     private const int SecretSizeMin = 136;
@@ -179,249 +177,290 @@ internal static class XxHash3
             ReadLE64(ref Unsafe.Add(ref input, 8)) ^ (Secret64(secretOffset + 8) - seed));
 
     // ---------------------------------------------------------------- > 240
+    //
+    // For a non-zero seed the long path uses a "derived" secret: kSecret with +seed added to its even 8-byte words
+    // and -seed to its odd ones. Rather than writing that secret to memory, each read of it is computed in
+    // registers: stripe and scramble keys start on word boundaries, so they are kSecret words plus an alternating
+    // (+seed, -seed) pattern; the last-stripe key (byte 121) and the merge key (byte 11) straddle two words and are
+    // rebuilt with shifts. With seed 0 the pattern is zero and the same code reads kSecret itself, so seeded and
+    // unseeded inputs share one path, and nothing is stored on the stack but the locals.
 
-    private static ulong HashLong(ref byte input, uint length, ulong seed)
+    private static ulong HashLong(ref byte input, nuint length, ulong seed)
     {
         if (Avx2.IsSupported && BitConverter.IsLittleEndian)
         {
-            return HashLong<Avx2Ops>(ref input, length, seed);
+            return HashLongAvx2(ref input, length, seed);
         }
         if (Sse2.IsSupported && BitConverter.IsLittleEndian)
         {
-            return HashLong<Sse2Ops>(ref input, length, seed);
+            return HashLongSse2(ref input, length, seed);
         }
-        return HashLong<ScalarOps>(ref input, length, seed);
+        return HashLongScalar(ref input, length, seed);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong HashLong<TOps>(ref byte input, nuint length, ulong seed) where TOps : struct, IStripeOps
+    /// <summary>Long path with the eight accumulators in two 256-bit registers (x86 with AVX2).</summary>
+    private static ulong HashLongAvx2(ref byte input, nuint length, ulong seed)
     {
-        if (seed == 0)
-        {
-            return HashLongWithSecret<TOps>(ref input, length, ref MemoryMarshal.GetReference(DefaultSecret));
-        }
+        ref byte secret = ref MemoryMarshal.GetReference(DefaultSecret);
+        // The seed pattern of four derived-secret words that start at an even word, and at an odd one.
+        Vector256<ulong> even = Vector256.Create(seed, 0UL - seed, seed, 0UL - seed);
+        Vector256<ulong> odd = Vector256<ulong>.Zero - even;
 
-        // Custom secret: kSecret with +seed on even 8-byte words and -seed on odd ones (uninitialised stack, no zeroing).
-        Span<byte> secret = stackalloc byte[SecretSize];
-        ref byte derived = ref MemoryMarshal.GetReference(secret);
-        TOps.DeriveSecret(ref derived, seed);
-        return HashLongWithSecret<TOps>(ref input, length, ref derived);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong HashLongWithSecret<TOps>(ref byte input, nuint length, ref byte secret)
-        where TOps : struct, IStripeOps
-    {
-        Accumulators accs = default;
-        accs[0] = Prime32_3;
-        accs[1] = Prime64_1;
-        accs[2] = Prime64_2;
-        accs[3] = Prime64_3;
-        accs[4] = Prime64_4;
-        accs[5] = Prime32_2;
-        accs[6] = Prime64_5;
-        accs[7] = Prime32_1;
-        ref ulong acc = ref accs[0];
+        Vector256<ulong> acc0 = Vector256.Create(Prime32_3, Prime64_1, Prime64_2, Prime64_3);
+        Vector256<ulong> acc1 = Vector256.Create(Prime64_4, Prime32_2, Prime64_5, Prime32_1);
 
         nuint blocks = (length - 1) / BlockLen;
         for (nuint b = 0; b < blocks; b++)
         {
-            TOps.Accumulate(ref acc, ref Unsafe.Add(ref input, b * BlockLen), ref secret, StripesPerBlock);
-            TOps.Scramble(ref acc, ref Unsafe.Add(ref secret, SecretSize - StripeLen));
+            Avx2Stripes(ref acc0, ref acc1, ref Unsafe.Add(ref input, b * BlockLen), ref secret, StripesPerBlock, even);
+            // Scramble key: derived words 16..23.
+            acc0 = Avx2Scramble(acc0, LoadVector256(ref secret, 128) + even);
+            acc1 = Avx2Scramble(acc1, LoadVector256(ref secret, 160) + even);
         }
 
-        // Last partial block: whole stripes, never including the final byte...
+        // Whole stripes of the last (partial) block, never including the final byte...
         nuint done = blocks * BlockLen;
-        nuint stripes = (length - 1 - done) / StripeLen;
-        TOps.Accumulate(ref acc, ref Unsafe.Add(ref input, done), ref secret, stripes);
+        Avx2Stripes(ref acc0, ref acc1, ref Unsafe.Add(ref input, done), ref secret, (length - 1 - done) / StripeLen, even);
 
-        // ...which is always covered by the last 64 bytes, at a fixed secret offset.
-        TOps.Accumulate(ref acc, ref Unsafe.Add(ref input, length - StripeLen),
-            ref Unsafe.Add(ref secret, SecretSize - StripeLen - SecretLastAccStart), 1);
+        // ...which the last 64 bytes always cover, keyed by derived bytes 121..184
+        // (121 = 192 - 64 - 7, i.e. words 15..23, one byte in).
+        ref byte last = ref Unsafe.Add(ref input, length - StripeLen);
+        acc0 = Avx2Round(acc0, LoadVector256(ref last, 0), Avx2Straddle(ref secret, 15, 1, odd, even));
+        acc1 = Avx2Round(acc1, LoadVector256(ref last, 32), Avx2Straddle(ref secret, 19, 1, odd, even));
 
-        ref byte mergeSecret = ref Unsafe.Add(ref secret, SecretMergeAccsStart);
+        // Merge keyed by derived bytes 11..74 (words 1..9, three bytes in).
+        Vector256<ulong> m0 = acc0 ^ Avx2Straddle(ref secret, 1, 3, odd, even);
+        Vector256<ulong> m1 = acc1 ^ Avx2Straddle(ref secret, 5, 3, odd, even);
         ulong result = length * Prime64_1;
-        result += Mul128Fold64(accs[0] ^ ReadLE64(ref mergeSecret), accs[1] ^ ReadLE64(ref Unsafe.Add(ref mergeSecret, 8)));
-        result += Mul128Fold64(accs[2] ^ ReadLE64(ref Unsafe.Add(ref mergeSecret, 16)), accs[3] ^ ReadLE64(ref Unsafe.Add(ref mergeSecret, 24)));
-        result += Mul128Fold64(accs[4] ^ ReadLE64(ref Unsafe.Add(ref mergeSecret, 32)), accs[5] ^ ReadLE64(ref Unsafe.Add(ref mergeSecret, 40)));
-        result += Mul128Fold64(accs[6] ^ ReadLE64(ref Unsafe.Add(ref mergeSecret, 48)), accs[7] ^ ReadLE64(ref Unsafe.Add(ref mergeSecret, 56)));
+        result += Mul128Fold64(m0.GetElement(0), m0.GetElement(1));
+        result += Mul128Fold64(m0.GetElement(2), m0.GetElement(3));
+        result += Mul128Fold64(m1.GetElement(0), m1.GetElement(1));
+        result += Mul128Fold64(m1.GetElement(2), m1.GetElement(3));
         return Avalanche(result);
     }
 
-    /// <summary>The eight 64-bit accumulators of the long path.</summary>
-    [InlineArray(8)]
-    private struct Accumulators
+    /// <summary>Accumulates <paramref name="stripes"/> stripes; stripe n is keyed by derived words n..n+7.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Avx2Stripes(ref Vector256<ulong> acc0, ref Vector256<ulong> acc1, ref byte input, ref byte secret,
+        nuint stripes, Vector256<ulong> even)
     {
-        private ulong _element0;
-    }
-
-    /// <summary>One implementation of the long path's inner loops (specialised per struct by the JIT).</summary>
-    private interface IStripeOps
-    {
-        /// <summary>Runs <paramref name="stripes"/> 64-byte stripes into the accumulators, the secret advancing 8 bytes per stripe.</summary>
-        static abstract void Accumulate(ref ulong acc, ref byte input, ref byte secret, nuint stripes);
-
-        /// <summary>Scrambles the accumulators with the 64 bytes of secret at <paramref name="secret"/>.</summary>
-        static abstract void Scramble(ref ulong acc, ref byte secret);
-
-        /// <summary>Writes the 192-byte secret derived from <paramref name="seed"/> to <paramref name="destination"/>.</summary>
-        static abstract void DeriveSecret(ref byte destination, ulong seed);
-    }
-
-    /// <summary>Portable one-lane-at-a-time loops (any endianness).</summary>
-    private struct ScalarOps : IStripeOps
-    {
-        public static void Accumulate(ref ulong acc, ref byte input, ref byte secret, nuint stripes)
+        Vector256<ulong> a0 = acc0, a1 = acc1, pattern = even;
+        for (nuint n = 0; n < stripes; n++)
         {
-            for (nuint n = 0; n < stripes; n++)
-            {
-                ref byte stripe = ref Unsafe.Add(ref input, n * StripeLen);
-                ref byte key = ref Unsafe.Add(ref secret, n * SecretConsumeRate);
-                for (int i = 0; i < 8; i++)
-                {
-                    ulong data = ReadLE64(ref Unsafe.Add(ref stripe, 8 * i));
-                    ulong mixed = data ^ ReadLE64(ref Unsafe.Add(ref key, 8 * i));
-                    Unsafe.Add(ref acc, i ^ 1) += data;
-                    Unsafe.Add(ref acc, i) += (mixed & 0xFFFFFFFFUL) * (mixed >> 32);
-                }
-            }
+            ref byte stripe = ref Unsafe.Add(ref input, n * StripeLen);
+            ref byte key = ref Unsafe.Add(ref secret, n * SecretConsumeRate);
+            a0 = Avx2Round(a0, LoadVector256(ref stripe, 0), LoadVector256(ref key, 0) + pattern);
+            a1 = Avx2Round(a1, LoadVector256(ref stripe, 32), LoadVector256(ref key, 32) + pattern);
+            pattern = Vector256<ulong>.Zero - pattern; // the next stripe starts one word further: flip the parity
+        }
+        acc0 = a0;
+        acc1 = a1;
+    }
+
+    /// <summary>acc[i] += lo32(d^k) * hi32(d^k); acc[i ^ 1] += d, on four lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ulong> Avx2Round(Vector256<ulong> acc, Vector256<ulong> data, Vector256<ulong> key)
+    {
+        Vector256<ulong> mixed = data ^ key;
+        // vpmuludq multiplies the low 32 bits of each 64-bit lane into a 64-bit product.
+        Vector256<ulong> product = Avx2.Multiply(mixed.AsUInt32(), Avx2.ShiftRightLogical(mixed, 32).AsUInt32());
+        // Swap the two 64-bit lanes of each 128-bit half.
+        Vector256<ulong> swapped = Avx2.Shuffle(data.AsUInt32(), 0b01_00_11_10).AsUInt64();
+        return acc + product + swapped;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ulong> Avx2Scramble(Vector256<ulong> acc, Vector256<ulong> key)
+    {
+        acc ^= Avx2.ShiftRightLogical(acc, 47);
+        acc ^= key;
+        // 64 x 32 -> 64-bit multiply by Prime32_1: lo32 * p + ((hi32 * p) << 32).
+        Vector256<uint> prime = Vector256.Create(Prime32_1).AsUInt32();
+        Vector256<ulong> lo = Avx2.Multiply(acc.AsUInt32(), prime);
+        Vector256<ulong> hi = Avx2.Multiply(Avx2.ShiftRightLogical(acc, 32).AsUInt32(), prime);
+        return lo + Avx2.ShiftLeftLogical(hi, 32);
+    }
+
+    /// <summary>
+    /// Four derived-secret words read <paramref name="bytes"/> (1..7) bytes into word <paramref name="word"/>:
+    /// lane j is (D[word + j] &gt;&gt; 8*bytes) | (D[word + j + 1] &lt;&lt; (64 - 8*bytes)).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ulong> Avx2Straddle(ref byte secret, int word, int bytes,
+        Vector256<ulong> patternLow, Vector256<ulong> patternHigh)
+    {
+        Vector256<ulong> low = LoadVector256(ref secret, (nuint)(8 * word)) + patternLow;
+        Vector256<ulong> high = LoadVector256(ref secret, (nuint)(8 * word + 8)) + patternHigh;
+        return Vector256.ShiftRightLogical(low, 8 * bytes) | Vector256.ShiftLeft(high, 64 - 8 * bytes);
+    }
+
+    /// <summary>Long path with the eight accumulators in four 128-bit registers (any x64).</summary>
+    private static ulong HashLongSse2(ref byte input, nuint length, ulong seed)
+    {
+        ref byte secret = ref MemoryMarshal.GetReference(DefaultSecret);
+        Vector128<ulong> even = Vector128.Create(seed, 0UL - seed);
+        Vector128<ulong> odd = Vector128<ulong>.Zero - even;
+
+        Vector128<ulong> acc0 = Vector128.Create(Prime32_3, Prime64_1);
+        Vector128<ulong> acc1 = Vector128.Create(Prime64_2, Prime64_3);
+        Vector128<ulong> acc2 = Vector128.Create(Prime64_4, Prime32_2);
+        Vector128<ulong> acc3 = Vector128.Create(Prime64_5, Prime32_1);
+
+        nuint blocks = (length - 1) / BlockLen;
+        for (nuint b = 0; b < blocks; b++)
+        {
+            Sse2Stripes(ref acc0, ref acc1, ref acc2, ref acc3, ref Unsafe.Add(ref input, b * BlockLen), ref secret, StripesPerBlock, even);
+            acc0 = Sse2Scramble(acc0, LoadVector128(ref secret, 128) + even);
+            acc1 = Sse2Scramble(acc1, LoadVector128(ref secret, 144) + even);
+            acc2 = Sse2Scramble(acc2, LoadVector128(ref secret, 160) + even);
+            acc3 = Sse2Scramble(acc3, LoadVector128(ref secret, 176) + even);
         }
 
-        public static void Scramble(ref ulong acc, ref byte secret)
+        nuint done = blocks * BlockLen;
+        Sse2Stripes(ref acc0, ref acc1, ref acc2, ref acc3, ref Unsafe.Add(ref input, done), ref secret, (length - 1 - done) / StripeLen, even);
+
+        ref byte last = ref Unsafe.Add(ref input, length - StripeLen);
+        acc0 = Sse2Round(acc0, LoadVector128(ref last, 0), Sse2Straddle(ref secret, 15, 1, odd, even));
+        acc1 = Sse2Round(acc1, LoadVector128(ref last, 16), Sse2Straddle(ref secret, 17, 1, odd, even));
+        acc2 = Sse2Round(acc2, LoadVector128(ref last, 32), Sse2Straddle(ref secret, 19, 1, odd, even));
+        acc3 = Sse2Round(acc3, LoadVector128(ref last, 48), Sse2Straddle(ref secret, 21, 1, odd, even));
+
+        Vector128<ulong> m0 = acc0 ^ Sse2Straddle(ref secret, 1, 3, odd, even);
+        Vector128<ulong> m1 = acc1 ^ Sse2Straddle(ref secret, 3, 3, odd, even);
+        Vector128<ulong> m2 = acc2 ^ Sse2Straddle(ref secret, 5, 3, odd, even);
+        Vector128<ulong> m3 = acc3 ^ Sse2Straddle(ref secret, 7, 3, odd, even);
+        ulong result = length * Prime64_1;
+        result += Mul128Fold64(m0.GetElement(0), m0.GetElement(1));
+        result += Mul128Fold64(m1.GetElement(0), m1.GetElement(1));
+        result += Mul128Fold64(m2.GetElement(0), m2.GetElement(1));
+        result += Mul128Fold64(m3.GetElement(0), m3.GetElement(1));
+        return Avalanche(result);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Sse2Stripes(ref Vector128<ulong> acc0, ref Vector128<ulong> acc1, ref Vector128<ulong> acc2,
+        ref Vector128<ulong> acc3, ref byte input, ref byte secret, nuint stripes, Vector128<ulong> even)
+    {
+        Vector128<ulong> a0 = acc0, a1 = acc1, a2 = acc2, a3 = acc3, pattern = even;
+        for (nuint n = 0; n < stripes; n++)
         {
+            ref byte stripe = ref Unsafe.Add(ref input, n * StripeLen);
+            ref byte key = ref Unsafe.Add(ref secret, n * SecretConsumeRate);
+            a0 = Sse2Round(a0, LoadVector128(ref stripe, 0), LoadVector128(ref key, 0) + pattern);
+            a1 = Sse2Round(a1, LoadVector128(ref stripe, 16), LoadVector128(ref key, 16) + pattern);
+            a2 = Sse2Round(a2, LoadVector128(ref stripe, 32), LoadVector128(ref key, 32) + pattern);
+            a3 = Sse2Round(a3, LoadVector128(ref stripe, 48), LoadVector128(ref key, 48) + pattern);
+            pattern = Vector128<ulong>.Zero - pattern;
+        }
+        acc0 = a0;
+        acc1 = a1;
+        acc2 = a2;
+        acc3 = a3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> Sse2Round(Vector128<ulong> acc, Vector128<ulong> data, Vector128<ulong> key)
+    {
+        Vector128<ulong> mixed = data ^ key;
+        Vector128<ulong> product = Sse2.Multiply(mixed.AsUInt32(), Sse2.ShiftRightLogical(mixed, 32).AsUInt32());
+        Vector128<ulong> swapped = Sse2.Shuffle(data.AsUInt32(), 0b01_00_11_10).AsUInt64();
+        return acc + product + swapped;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> Sse2Scramble(Vector128<ulong> acc, Vector128<ulong> key)
+    {
+        acc ^= Sse2.ShiftRightLogical(acc, 47);
+        acc ^= key;
+        Vector128<uint> prime = Vector128.Create(Prime32_1).AsUInt32();
+        Vector128<ulong> lo = Sse2.Multiply(acc.AsUInt32(), prime);
+        Vector128<ulong> hi = Sse2.Multiply(Sse2.ShiftRightLogical(acc, 32).AsUInt32(), prime);
+        return lo + Sse2.ShiftLeftLogical(hi, 32);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> Sse2Straddle(ref byte secret, int word, int bytes,
+        Vector128<ulong> patternLow, Vector128<ulong> patternHigh)
+    {
+        Vector128<ulong> low = LoadVector128(ref secret, (nuint)(8 * word)) + patternLow;
+        Vector128<ulong> high = LoadVector128(ref secret, (nuint)(8 * word + 8)) + patternHigh;
+        return Vector128.ShiftRightLogical(low, 8 * bytes) | Vector128.ShiftLeft(high, 64 - 8 * bytes);
+    }
+
+    /// <summary>Portable long path, one 64-bit lane at a time (any endianness).</summary>
+    private static ulong HashLongScalar(ref byte input, nuint length, ulong seed)
+    {
+        Span<ulong> acc =
+        [
+            Prime32_3, Prime64_1, Prime64_2, Prime64_3, Prime64_4, Prime32_2, Prime64_5, Prime32_1,
+        ];
+
+        nuint blocks = (length - 1) / BlockLen;
+        for (nuint b = 0; b < blocks; b++)
+        {
+            ScalarStripes(acc, ref Unsafe.Add(ref input, b * BlockLen), StripesPerBlock, seed);
             for (int i = 0; i < 8; i++)
             {
-                ref ulong a = ref Unsafe.Add(ref acc, i);
-                ulong v = a;
-                v ^= v >> 47;
-                v ^= ReadLE64(ref Unsafe.Add(ref secret, 8 * i));
-                a = v * Prime32_1;
+                ulong a = acc[i];
+                a ^= a >> 47;
+                a ^= DerivedSecretWord(16 + i, seed);
+                acc[i] = a * Prime32_1;
             }
         }
 
-        public static void DeriveSecret(ref byte destination, ulong seed)
+        nuint done = blocks * BlockLen;
+        ScalarStripes(acc, ref Unsafe.Add(ref input, done), (length - 1 - done) / StripeLen, seed);
+
+        ref byte last = ref Unsafe.Add(ref input, length - StripeLen);
+        for (int i = 0; i < 8; i++)
         {
-            ref byte source = ref MemoryMarshal.GetReference(DefaultSecret);
-            for (int i = 0; i < SecretSize; i += 16)
-            {
-                WriteLE64(ref Unsafe.Add(ref destination, i), ReadLE64(ref Unsafe.Add(ref source, i)) + seed);
-                WriteLE64(ref Unsafe.Add(ref destination, i + 8), ReadLE64(ref Unsafe.Add(ref source, i + 8)) - seed);
-            }
+            ScalarRound(acc, i, ReadLE64(ref Unsafe.Add(ref last, 8 * i)), DerivedSecretStraddle(15 + i, 1, seed));
         }
+
+        ulong result = length * Prime64_1;
+        for (int i = 0; i < 8; i += 2)
+        {
+            result += Mul128Fold64(acc[i] ^ DerivedSecretStraddle(1 + i, 3, seed), acc[i + 1] ^ DerivedSecretStraddle(2 + i, 3, seed));
+        }
+        return Avalanche(result);
     }
 
-    /// <summary>Two 256-bit registers hold the eight accumulators (x86 with AVX2; little-endian only).</summary>
-    private struct Avx2Ops : IStripeOps
+    private static void ScalarStripes(Span<ulong> acc, ref byte input, nuint stripes, ulong seed)
     {
-        public static void Accumulate(ref ulong acc, ref byte input, ref byte secret, nuint stripes)
+        for (nuint n = 0; n < stripes; n++)
         {
-            Vector256<ulong> acc0 = Vector256.LoadUnsafe(ref acc);
-            Vector256<ulong> acc1 = Vector256.LoadUnsafe(ref acc, 4);
-            for (nuint n = 0; n < stripes; n++)
+            ref byte stripe = ref Unsafe.Add(ref input, n * StripeLen);
+            for (int i = 0; i < 8; i++)
             {
-                ref byte stripe = ref Unsafe.Add(ref input, n * StripeLen);
-                ref byte key = ref Unsafe.Add(ref secret, n * SecretConsumeRate);
-                acc0 = Round(acc0, Vector256.LoadUnsafe(ref stripe).AsUInt64(), Vector256.LoadUnsafe(ref key).AsUInt64());
-                acc1 = Round(acc1, Vector256.LoadUnsafe(ref stripe, 32).AsUInt64(), Vector256.LoadUnsafe(ref key, 32).AsUInt64());
-            }
-            acc0.StoreUnsafe(ref acc);
-            acc1.StoreUnsafe(ref acc, 4);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<ulong> Round(Vector256<ulong> acc, Vector256<ulong> data, Vector256<ulong> key)
-        {
-            Vector256<ulong> mixed = data ^ key;
-            // lo32(mixed) * hi32(mixed) in every 64-bit lane (vpmuludq reads the low half of each lane).
-            Vector256<ulong> product = Avx2.Multiply(mixed.AsUInt32(), Avx2.ShiftRightLogical(mixed, 32).AsUInt32());
-            // acc[i ^ 1] += data[i]: swap the two 64-bit lanes of each 128-bit half.
-            Vector256<ulong> swapped = Avx2.Shuffle(data.AsUInt32(), 0b01_00_11_10).AsUInt64();
-            return acc + product + swapped;
-        }
-
-        public static void Scramble(ref ulong acc, ref byte secret)
-        {
-            Vector256<uint> prime = Vector256.Create(Prime32_1).AsUInt32();
-            for (nuint i = 0; i < 8; i += 4)
-            {
-                Vector256<ulong> a = Vector256.LoadUnsafe(ref acc, i);
-                a ^= Avx2.ShiftRightLogical(a, 47);
-                a ^= Vector256.LoadUnsafe(ref secret, i * 8).AsUInt64();
-                // 64 x 32 -> 64 bit multiply: lo32 * p + ((hi32 * p) << 32).
-                Vector256<ulong> lo = Avx2.Multiply(a.AsUInt32(), prime);
-                Vector256<ulong> hi = Avx2.Multiply(Avx2.ShiftRightLogical(a, 32).AsUInt32(), prime);
-                (lo + Avx2.ShiftLeftLogical(hi, 32)).StoreUnsafe(ref acc, i);
-            }
-        }
-
-        public static void DeriveSecret(ref byte destination, ulong seed)
-        {
-            ref byte source = ref MemoryMarshal.GetReference(DefaultSecret);
-            Vector256<ulong> add = Vector256.Create(seed, 0UL - seed, seed, 0UL - seed);
-            for (nuint i = 0; i < SecretSize; i += 32)
-            {
-                (Vector256.LoadUnsafe(ref source, i).AsUInt64() + add).AsByte().StoreUnsafe(ref destination, i);
+                ScalarRound(acc, i, ReadLE64(ref Unsafe.Add(ref stripe, 8 * i)), DerivedSecretWord((int)n + i, seed));
             }
         }
     }
 
-    /// <summary>Four 128-bit registers hold the eight accumulators (any x64; little-endian only).</summary>
-    private struct Sse2Ops : IStripeOps
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScalarRound(Span<ulong> acc, int i, ulong data, ulong key)
     {
-        public static void Accumulate(ref ulong acc, ref byte input, ref byte secret, nuint stripes)
-        {
-            Vector128<ulong> acc0 = Vector128.LoadUnsafe(ref acc);
-            Vector128<ulong> acc1 = Vector128.LoadUnsafe(ref acc, 2);
-            Vector128<ulong> acc2 = Vector128.LoadUnsafe(ref acc, 4);
-            Vector128<ulong> acc3 = Vector128.LoadUnsafe(ref acc, 6);
-            for (nuint n = 0; n < stripes; n++)
-            {
-                ref byte stripe = ref Unsafe.Add(ref input, n * StripeLen);
-                ref byte key = ref Unsafe.Add(ref secret, n * SecretConsumeRate);
-                acc0 = Round(acc0, Vector128.LoadUnsafe(ref stripe).AsUInt64(), Vector128.LoadUnsafe(ref key).AsUInt64());
-                acc1 = Round(acc1, Vector128.LoadUnsafe(ref stripe, 16).AsUInt64(), Vector128.LoadUnsafe(ref key, 16).AsUInt64());
-                acc2 = Round(acc2, Vector128.LoadUnsafe(ref stripe, 32).AsUInt64(), Vector128.LoadUnsafe(ref key, 32).AsUInt64());
-                acc3 = Round(acc3, Vector128.LoadUnsafe(ref stripe, 48).AsUInt64(), Vector128.LoadUnsafe(ref key, 48).AsUInt64());
-            }
-            acc0.StoreUnsafe(ref acc);
-            acc1.StoreUnsafe(ref acc, 2);
-            acc2.StoreUnsafe(ref acc, 4);
-            acc3.StoreUnsafe(ref acc, 6);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector128<ulong> Round(Vector128<ulong> acc, Vector128<ulong> data, Vector128<ulong> key)
-        {
-            Vector128<ulong> mixed = data ^ key;
-            Vector128<ulong> product = Sse2.Multiply(mixed.AsUInt32(), Sse2.ShiftRightLogical(mixed, 32).AsUInt32());
-            Vector128<ulong> swapped = Sse2.Shuffle(data.AsUInt32(), 0b01_00_11_10).AsUInt64();
-            return acc + product + swapped;
-        }
-
-        public static void Scramble(ref ulong acc, ref byte secret)
-        {
-            Vector128<uint> prime = Vector128.Create(Prime32_1).AsUInt32();
-            for (nuint i = 0; i < 8; i += 2)
-            {
-                Vector128<ulong> a = Vector128.LoadUnsafe(ref acc, i);
-                a ^= Sse2.ShiftRightLogical(a, 47);
-                a ^= Vector128.LoadUnsafe(ref secret, i * 8).AsUInt64();
-                Vector128<ulong> lo = Sse2.Multiply(a.AsUInt32(), prime);
-                Vector128<ulong> hi = Sse2.Multiply(Sse2.ShiftRightLogical(a, 32).AsUInt32(), prime);
-                (lo + Sse2.ShiftLeftLogical(hi, 32)).StoreUnsafe(ref acc, i);
-            }
-        }
-
-        public static void DeriveSecret(ref byte destination, ulong seed)
-        {
-            ref byte source = ref MemoryMarshal.GetReference(DefaultSecret);
-            Vector128<ulong> add = Vector128.Create(seed, 0UL - seed);
-            for (nuint i = 0; i < SecretSize; i += 16)
-            {
-                (Vector128.LoadUnsafe(ref source, i).AsUInt64() + add).AsByte().StoreUnsafe(ref destination, i);
-            }
-        }
+        ulong mixed = data ^ key;
+        acc[i ^ 1] += data;
+        acc[i] += (mixed & 0xFFFFFFFFUL) * (mixed >> 32);
     }
+
+    /// <summary>Word <paramref name="word"/> of the derived secret: kSecret word + seed if even, - seed if odd.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong DerivedSecretWord(int word, ulong seed) => Secret64(8 * word) + ((word & 1) == 0 ? seed : 0UL - seed);
+
+    /// <summary>The derived secret's 8 bytes at byte offset 8*<paramref name="word"/> + <paramref name="bytes"/> (1..7).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong DerivedSecretStraddle(int word, int bytes, ulong seed) =>
+        (DerivedSecretWord(word, seed) >> (8 * bytes)) | (DerivedSecretWord(word + 1, seed) << (64 - 8 * bytes));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ulong> LoadVector256(ref byte source, nuint offset) =>
+        Vector256.LoadUnsafe(ref Unsafe.Add(ref source, offset)).AsUInt64();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> LoadVector128(ref byte source, nuint offset) =>
+        Vector128.LoadUnsafe(ref Unsafe.Add(ref source, offset)).AsUInt64();
 
     // ---------------------------------------------------------------- test hook
 
@@ -463,9 +502,9 @@ internal static class XxHash3
         nuint length = (nuint)source.Length;
         return path switch
         {
-            LongPath.Avx2 => HashLong<Avx2Ops>(ref input, length, (ulong)seed),
-            LongPath.Sse2 => HashLong<Sse2Ops>(ref input, length, (ulong)seed),
-            _ => HashLong<ScalarOps>(ref input, length, (ulong)seed),
+            LongPath.Avx2 => HashLongAvx2(ref input, length, (ulong)seed),
+            LongPath.Sse2 => HashLongSse2(ref input, length, (ulong)seed),
+            _ => HashLongScalar(ref input, length, (ulong)seed),
         };
     }
 
@@ -490,10 +529,6 @@ internal static class XxHash3
         uint value = Unsafe.ReadUnaligned<uint>(ref source);
         return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WriteLE64(ref byte destination, ulong value) =>
-        Unsafe.WriteUnaligned(ref destination, BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
 
     /// <summary>64x64->128 multiply, folded to 64 bits by XOR of the halves.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

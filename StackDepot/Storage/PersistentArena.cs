@@ -24,6 +24,9 @@ internal sealed unsafe class PersistentArena
 
     public PoolTable Pools { get; }
 
+    /// <summary>Bits of a location that give the offset in its pool.</summary>
+    public int PoolShift => _shift;
+
     /// <summary>Records carved (lock).</summary>
     public long Records { get; private set; }
 

@@ -50,6 +50,9 @@ internal sealed unsafe class PoolTable
         get => (ulong*)_pointers[index];
     }
 
+    /// <summary>The pointer table itself (fixed for the table's life), for callers that resolve records inline.</summary>
+    public nint* Pointers => _pointers;
+
     /// <summary>Allocates a zeroed, pinned pool. Called outside the insert lock.</summary>
     public ulong[] Allocate() => GC.AllocateArray<ulong>(PoolWords, pinned: true);
 

@@ -27,6 +27,9 @@ internal sealed unsafe class RefcountedArena
 
     public int SlotWords { get; }
 
+    /// <summary>Bits of a slot number that give the slot's index in its pool.</summary>
+    public int SlotsPerPoolShift => _slotsPerPoolShift;
+
     public long MaxSlots => (long)Pools.MaxPools << _slotsPerPoolShift;
 
     /// <summary>Slots carved from pools (lock).</summary>
