@@ -36,6 +36,7 @@ public sealed class Symbolizer : IDisposable
 
     private readonly ConcurrentDictionary<ulong, SymbolizedFrame> _names = new();
     private readonly ConcurrentDictionary<ulong, SymbolizedFrame> _withSource = new();
+    private readonly ConcurrentDictionary<ulong, string> _displayNames = new();
     private readonly SourceLineResolver _sourceLines = new();
     private readonly bool _resolveStateMachines;
     private readonly bool _isShared;
@@ -93,7 +94,16 @@ public sealed class Symbolizer : IDisposable
     /// <summary>The frame's <see cref="SymbolizedFrame.DisplayName"/>: <c>Namespace.Type.Method(args) + IL_000c</c>.</summary>
     /// <param name="frameId">A frame id (any value is accepted).</param>
     /// <returns>The display name, or a placeholder.</returns>
-    public string GetName(ulong frameId) => Symbolize(frameId).DisplayName;
+    public string GetName(ulong frameId)
+    {
+        if (_displayNames.TryGetValue(frameId, out string? name))
+        {
+            return name;
+        }
+
+        SymbolizedFrame frame = Symbolize(frameId);
+        return frame.Kind is FrameKind.Managed or FrameKind.Opaque ? _displayNames.GetOrAdd(frameId, frame.DisplayName) : frame.DisplayName;
+    }
 
     /// <summary>Closes the PDB readers this symbolizer opened. Later calls still work, without source lines.</summary>
     public void Dispose()
