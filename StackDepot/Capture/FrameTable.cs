@@ -45,7 +45,7 @@ internal static class FrameTable
     internal static FrameEntry InternEntry(MethodBase? method, int ilOffset, int nativeOffset)
     {
         int offsetKey = ilOffset >= 0 ? ilOffset : ~Math.Max(nativeOffset, 0);
-        nint handle = method is null || method is DynamicMethod ? 0 : method.MethodHandle.Value;
+        nint handle = method is null || method is DynamicMethod ? 0 : HandleOf(method);
         var key = new FrameKey(handle, offsetKey);
         if (s_map.TryGetValue(key, out FrameEntry? entry)
             && (entry.Kind != FrameKind.Collectible || entry.IsSameCollectibleMethod(method)))
@@ -127,6 +127,18 @@ internal static class FrameTable
             Append(count, entry);
             s_map[key] = entry; // replaces a stale entry of an unloaded method with the same handle
             return entry;
+        }
+    }
+
+    private static nint HandleOf(MethodBase method)
+    {
+        try
+        {
+            return method.MethodHandle.Value;
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException)
+        {
+            return 0; // a method without a runtime handle (emitted, not yet baked): an opaque frame
         }
     }
 
