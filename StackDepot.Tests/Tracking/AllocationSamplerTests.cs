@@ -284,6 +284,29 @@ public class AllocationSamplerTests
     }
 
     [Fact]
+    public void Samples_whose_stack_cannot_be_stored_still_count()
+    {
+        using var depot = new Depot(new DepotOptions { CapacityBytes = 64 << 10, PoolBytes = 64 << 10 });
+        DepotFilling.Fill(depot);
+        using var sampler = new AllocationSampler(depot, new AllocationSamplerOptions { SamplingRate = 1 });
+
+        for (int i = 0; i < 5; i++)
+        {
+            SiteB(sampler);
+        }
+
+        AllocationProfile profile = sampler.GetProfile();
+        Assert.Equal(5, profile.Samples);
+        Assert.Equal(5, profile.UnstoredSamples);
+        Assert.Equal(10_000.0, profile.EstimatedBytes);
+        Assert.Equal(StackHandle.None, Assert.Single(profile.Sites).Stack);
+
+        StackReport report = sampler.GetReport();
+        Assert.Equal("~9.8 KiB in ~5 allocations (100.0% of bytes, 5 samples) at stacks the depot could not store (full):", Assert.Single(report.Entries).Caption);
+        Assert.Equal("5", report.Properties["samples without a stored stack (depot full)"]);
+    }
+
+    [Fact]
     public void Leading_StackTraceHidden_helpers_are_left_out_of_sites()
     {
         using var depot = new Depot();
@@ -355,4 +378,21 @@ public class AllocationSamplerTests
 
     private static void AssertWithin(double truth, double estimate, double relative) =>
         Assert.True(Math.Abs(estimate - truth) <= relative * truth, $"estimate {estimate:F0} is not within {relative:P0} of {truth:F0}");
+}
+
+/// <summary>Fills a depot with distinct refcounted stacks until it refuses one.</summary>
+internal static class DepotFilling
+{
+    public static int Fill(Depot depot)
+    {
+        var frames = new ulong[8];
+        for (int i = 0; ; i++)
+        {
+            frames[0] = 0xF111_0000_0000UL + (ulong)i;
+            if (depot.Save(frames, SaveFlags.Get).IsNone)
+            {
+                return i;
+            }
+        }
+    }
 }

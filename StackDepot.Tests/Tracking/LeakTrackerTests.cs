@@ -261,6 +261,23 @@ public class LeakTrackerTests
     }
 
     [Fact]
+    public void Objects_whose_stack_cannot_be_stored_are_still_tracked()
+    {
+        using var depot = new Depot(new DepotOptions { CapacityBytes = 64 << 10, PoolBytes = 64 << 10 });
+        DepotFilling.Fill(depot);
+        using var tracker = new LeakTracker(depot);
+
+        List<object> kept = KeepSome(tracker, 3);
+        Assert.Equal(ReleaseResult.Released, tracker.Release(kept[0]));
+
+        LeakSite site = Assert.Single(tracker.GetSites());
+        Assert.Equal(new LeakSite(StackHandle.None, 3, 1, 2, 0), site);
+        StackReportEntry entry = Assert.Single(tracker.GetReport().Entries);
+        Assert.Equal("2 outstanding objects (of 3 tracked) created at stacks the depot could not store (full):", entry.Caption);
+        GC.KeepAlive(kept);
+    }
+
+    [Fact]
     public void Metrics_report_tracked_outstanding_and_leaked_objects()
     {
         using var depot = new Depot();

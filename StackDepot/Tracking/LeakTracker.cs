@@ -283,7 +283,10 @@ public sealed class LeakTracker : IDisposable
         var entries = new List<StackReportEntry>(built.Entries.Count);
         foreach (StackReportEntry entry in built.Entries)
         {
-            entries.Add(TrackingFormat.WithCaption(entry, Caption(entry.Values, leaked, outstanding)));
+            string caption = Caption(entry.Values, leaked, outstanding);
+            entries.Add(TrackingFormat.WithCaption(entry, entry.Handle.IsNone
+                ? caption.Replace("created at:", "created at stacks the depot could not store (full):", StringComparison.Ordinal)
+                : caption));
         }
 
         return new StackReport
