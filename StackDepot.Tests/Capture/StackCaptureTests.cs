@@ -199,14 +199,18 @@ public class StackCaptureTests
     [Fact]
     public void Collectible_methods_keep_their_names_after_unloading()
     {
-        (ulong frameId, WeakReference assembly) = CaptureInCollectibleAssembly();
+        var keepLoaded = new StrongBox<object?>();
+        (ulong frameId, WeakReference assembly) = CaptureInCollectibleAssembly(keepLoaded);
 
         SymbolizedFrame live = Symbolizer.Shared.Symbolize(frameId);
         Assert.Equal(FrameKind.Collectible, live.Kind);
         Assert.Equal("Plugin.Entry.Run()", live.Method);
         Assert.Equal("StackDepot.Tests.CollectiblePlugin", live.Module);
+        keepLoaded.Value = null; // from here on nothing references the plugin
 
-        for (int i = 0; i < 50 && assembly.IsAlive; i++)
+        // Unloading a collectible assembly takes several collections (its loader allocator is freed in stages, and the
+        // builder object, the runtime assembly and the type die at different times): collect until both are gone.
+        for (int i = 0; i < 100 && (assembly.IsAlive || KindOf(frameId) != FrameKind.Unloaded); i++)
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();
@@ -222,7 +226,7 @@ public class StackCaptureTests
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static (ulong FrameId, WeakReference Assembly) CaptureInCollectibleAssembly()
+    private static (ulong FrameId, WeakReference Assembly) CaptureInCollectibleAssembly(StrongBox<object?> keepLoaded)
     {
         var builder = AssemblyBuilder.DefineDynamicAssembly(new AssemblyName("StackDepot.Tests.CollectiblePlugin"), AssemblyBuilderAccess.RunAndCollect);
         TypeBuilder type = builder.DefineDynamicModule("Plugin").DefineType("Plugin.Entry", TypeAttributes.Public | TypeAttributes.Class);
@@ -241,10 +245,13 @@ public class StackCaptureTests
         ulong[] first = invoke();
         ulong[] second = invoke();
         Assert.Equal(first[0], second[0]); // a validated hit on a collectible entry keeps its id
+        keepLoaded.Value = created;
         return (first[0], new WeakReference(builder));
     }
 
     private static int Line([CallerLineNumber] int line = 0) => line;
+
+    private static FrameKind KindOf(ulong frameId) => StackCapture.TryGetFrameInfo(frameId, out FrameInfo info) ? info.Kind : FrameKind.Unknown;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static ulong[] CaptureHere(out int line)

@@ -124,6 +124,7 @@ public class LeakTrackerTests
         Assert.Equal(2, tracker.GetCounts().Released);
 
         Assert.Throws<ArgumentNullException>(() => tracker.Track(null!));
+        Assert.Throws<ArgumentException>(() => tracker.GetReport(new LeakReportOptions { Include = 0 }));
         Assert.Empty(tracker.GetReport().Entries);
     }
 
@@ -212,6 +213,50 @@ public class LeakTrackerTests
         LeakSite site = Assert.Single(tracker.GetSites()); // every thread tracked from the same lambda line
         Assert.Equal(new LeakSite(site.Stack, threads * perThread, threads * perThread * 3 / 4, threads * perThread / 4, 0), site);
         GC.KeepAlive(kept);
+    }
+
+    [Fact]
+    public void Leaks_found_by_collections_running_during_tracking_and_releasing_are_counted_exactly_once()
+    {
+        const int threads = 4, perThread = 3000;
+        using var depot = new Depot();
+        using var tracker = new LeakTracker(depot);
+        int running = threads;
+        using var start = new Barrier(threads + 1);
+        Thread[] workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
+        {
+            start.SignalAndWait();
+            TrackReleaseAndDrop(tracker, perThread);
+            Interlocked.Decrement(ref running);
+        })).ToArray();
+        foreach (Thread w in workers)
+        {
+            w.Start();
+        }
+
+        // Collections and finalizer passes race with Track and Release until every worker is done.
+        start.SignalAndWait();
+        while (Volatile.Read(ref running) > 0)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        foreach (Thread w in workers)
+        {
+            w.Join();
+        }
+
+        CollectGarbage();
+        GC.WaitForPendingFinalizers();
+
+        LeakTrackerCounts counts = tracker.GetCounts();
+        Assert.Equal(threads * perThread, counts.Tracked);
+        Assert.Equal(threads * perThread / 2, counts.Released);
+        Assert.Equal(threads * perThread / 2, counts.Leaked);
+        Assert.Equal(0, counts.Outstanding);
+        tracker.Dispose();
+        Assert.Equal(0, depot.GetStats().RefcountedInUse); // every per-object reference was put exactly once
     }
 
     [Fact]
@@ -345,6 +390,20 @@ public class LeakTrackerTests
         for (int i = 0; i < count; i++)
         {
             tracker.Track(new object());
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void TrackReleaseAndDrop(LeakTracker tracker, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            var o = new object();
+            tracker.Track(o);
+            if (i % 2 == 0)
+            {
+                tracker.Release(o);
+            }
         }
     }
 

@@ -236,10 +236,17 @@ public sealed class LeakTracker : IDisposable
     /// </summary>
     /// <param name="options">What to include; null for the defaults (leaked and outstanding, at least 1, 16 stacks).</param>
     /// <returns>The report.</returns>
+    /// <exception cref="ArgumentException"><see cref="LeakReportOptions.Include"/> names no kind of object.</exception>
+    /// <exception cref="ObjectDisposedException">The tracker was disposed.</exception>
     public StackReport GetReport(LeakReportOptions? options = null)
     {
         options ??= new LeakReportOptions();
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxStacks, nameof(options.MaxStacks));
+        if ((options.Include & LeakKinds.All) == 0)
+        {
+            throw new ArgumentException("LeakReportOptions.Include must name leaked objects, outstanding objects or both.", nameof(options));
+        }
+
         ObjectDisposedException.ThrowIf(_disposed, this);
         bool leaked = (options.Include & LeakKinds.Leaked) != 0;
         bool outstanding = (options.Include & LeakKinds.Outstanding) != 0;
