@@ -484,9 +484,10 @@ public sealed unsafe class Depot : IDisposable
             hook?.Invoke(DepotHookPoint.LookupVisitRecord, value);
 
             // Pass 1: hash and length, one 64-bit read of a word that is immutable while the record is linked.
-            if (RecordHeader.Key(record) == key && TryMatch(value, record, key, frames, get, hook))
+            uint matched = value;
+            if (RecordHeader.Key(record) == key && TryMatch(ref matched, record, key, frames, get, hook))
             {
-                return value;
+                return matched;
             }
 
             // An unlinked record keeps its link, so a reader standing on it walks on; the grace period keeps it
@@ -497,8 +498,9 @@ public sealed unsafe class Depot : IDisposable
         return 0;
     }
 
-    /// <summary>Passes 2 and 3 for a record whose hash and length matched.</summary>
-    private bool TryMatch(uint value, ulong* record, ulong key, ReadOnlySpan<ulong> frames, bool get, Action<DepotHookPoint, uint>? hook)
+    /// <summary>Passes 2 and 3 for a record whose hash and length matched. On success <paramref name="value"/> is
+    /// the handle of the record the reference was taken on.</summary>
+    private bool TryMatch(ref uint value, ulong* record, ulong key, ReadOnlySpan<ulong> frames, bool get, Action<DepotHookPoint, uint>? hook)
     {
         hook?.Invoke(DepotHookPoint.LookupAfterHashMatch, value);
 
@@ -507,13 +509,19 @@ public sealed unsafe class Depot : IDisposable
         bool referenced = false;
         if (HandleLayout.IsRefcounted(value))
         {
-            AcquireOutcome acquired = TryAcquire(record);
+            AcquireOutcome acquired = TryAcquire(record, out uint generation);
             if (acquired == AcquireOutcome.Failed)
             {
                 return false;
             }
 
             referenced = acquired == AcquireOutcome.Referenced;
+
+            // The reference went to whatever the slot holds now, which is not the record of pass 1 if that one was
+            // freed and its slot reused since. From here on, name the record referenced: the undo below must
+            // release it (a put with the stale handle would be refused and leak the reference), and a match must
+            // return its handle, not the stale one read in the chain.
+            value = _layout.MakeRefcounted(_layout.SlotOf(value), generation);
         }
 
         hook?.Invoke(DepotHookPoint.LookupAfterReference, value);
@@ -545,19 +553,21 @@ public sealed unsafe class Depot : IDisposable
         return true;
     }
 
-    private AcquireOutcome TryAcquire(ulong* record)
+    /// <summary>Pass 2. <paramref name="generation"/> is the generation of the record the outcome applies to.</summary>
+    private AcquireOutcome TryAcquire(ulong* record, out uint generation)
     {
         ref long state = ref RecordHeader.State(record);
         if ((DisabledProtections & DepotProtections.IncrementNotZero) != 0)
         {
             // Broken variant (test-only): increments even a zero count, resurrecting a record being freed.
-            Interlocked.Increment(ref state); // full fence: pairs with the CAS in Release (deliberately unconditional here)
+            generation = RecordHeader.TagOf(Interlocked.Increment(ref state)); // full fence: pairs with the CAS in Release (deliberately unconditional here)
             return AcquireOutcome.Referenced;
         }
 
         long seen = Volatile.Read(ref state); // acquire: pairs with the release in InitRecord and FreeRecord, and the CAS in Release
         while (true)
         {
+            generation = RecordHeader.TagOf(seen);
             uint count = RecordHeader.CountOf(seen);
             if (count == RecordHeader.Saturated)
             {

@@ -4,39 +4,50 @@ namespace StackDepot.Reclamation;
 /// The shared totals of one depot's per-thread counters: what threads that stopped using the depot (or died)
 /// counted. Live threads' counts are still in their <see cref="EpochSlot"/>s; a snapshot adds both.
 /// </summary>
+/// <remarks>
+/// Moving a slot's counts here (<see cref="Absorb"/>) and taking a snapshot hold one small lock, so a snapshot sees
+/// each count exactly once: either still in the slot or already in the totals. Both are rare (a thread switching
+/// depots or dying, a stats read); the hot path only increments its own slot's counters with plain stores.
+/// </remarks>
 internal sealed class DepotCounters
 {
+    private readonly Lock _sync = new();
     private long _saves, _hits, _truncated, _puts;
 
-    /// <summary>Adds a slot's counts. Rare: on a depot switch or a thread's death.</summary>
+    /// <summary>Moves a slot's counts into the totals and detaches the slot from this depot.</summary>
     public void Absorb(EpochSlot slot)
     {
-        Interlocked.Add(ref _saves, slot.Saves);         // pairs with the Volatile.Read in Snapshot
-        Interlocked.Add(ref _hits, slot.Hits);           // pairs with the Volatile.Read in Snapshot
-        Interlocked.Add(ref _truncated, slot.Truncated); // pairs with the Volatile.Read in Snapshot
-        Interlocked.Add(ref _puts, slot.Puts);           // pairs with the Volatile.Read in Snapshot
+        lock (_sync)
+        {
+            _saves += slot.Saves;
+            _hits += slot.Hits;
+            _truncated += slot.Truncated;
+            _puts += slot.Puts;
+            slot.Saves = slot.Hits = slot.Truncated = slot.Puts = 0;
+            slot.Owner = null;
+        }
     }
 
     /// <summary>Totals of absorbed counts plus the counts still held by live slots owned by this depot.</summary>
     public (long Saves, long Hits, long Truncated, long Puts) Snapshot()
     {
-        long saves = Volatile.Read(ref _saves);         // pairs with Interlocked.Add in Absorb
-        long hits = Volatile.Read(ref _hits);           // pairs with Interlocked.Add in Absorb
-        long truncated = Volatile.Read(ref _truncated); // pairs with Interlocked.Add in Absorb
-        long puts = Volatile.Read(ref _puts);           // pairs with Interlocked.Add in Absorb
-        foreach (EpochSlot slot in EpochDomain.Slots)
+        lock (_sync)
         {
-            if (ReferenceEquals(slot.Owner, this))
+            long saves = _saves, hits = _hits, truncated = _truncated, puts = _puts;
+            foreach (EpochSlot slot in EpochDomain.Slots)
             {
-                // Plain 64-bit reads of counters another thread increments: atomic on 64-bit platforms,
-                // at worst a count or two behind while that thread runs.
-                saves += slot.Saves;
-                hits += slot.Hits;
-                truncated += slot.Truncated;
-                puts += slot.Puts;
+                if (ReferenceEquals(slot.Owner, this))
+                {
+                    // Plain 64-bit reads of counters their owning thread increments: atomic on 64-bit platforms,
+                    // at worst a count or two behind while that thread runs, exact once it is quiet.
+                    saves += slot.Saves;
+                    hits += slot.Hits;
+                    truncated += slot.Truncated;
+                    puts += slot.Puts;
+                }
             }
-        }
 
-        return (saves, hits, truncated, puts);
+            return (saves, hits, truncated, puts);
+        }
     }
 }

@@ -39,8 +39,7 @@ internal sealed class EpochSlot
     /// <paramref name="owner"/>. Called only by the owning thread, outside a read section.</summary>
     public void Adopt(DepotCounters? owner)
     {
-        Owner?.Absorb(this);
-        Saves = Hits = Truncated = Puts = 0;
+        Owner?.Absorb(this); // moves the counts and detaches, atomically with respect to snapshots
         Owner = owner;
     }
 }

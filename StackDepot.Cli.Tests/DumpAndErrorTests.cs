@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Globalization;
+using StackDepot.Cli.Targets;
+
+namespace StackDepot.Cli.Tests;
+
+[Collection("cli")]
+public sealed class DumpAndErrorTests(TargetFixture target) : IAsyncLifetime, IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("stackdepot-tests-").FullName;
+
+    private string Pid => target.Pid.ToString(CultureInfo.InvariantCulture);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => target.AssertRunningAsync();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private async Task<string> WriteDumpAsync()
+    {
+        string dump = Path.Combine(_dir, "target.core");
+        CliResult result = await Cli.RunAsync("dump", "--pid", Pid, "-o", dump);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(new FileInfo(dump).Length > 0);
+        Assert.Contains("stackdepot: wrote a mini dump of process " + Pid, result.StdErr, StringComparison.Ordinal);
+        return dump;
+    }
+
+    [Fact]
+    public async Task Dump_then_stacks_from_the_dump_gives_the_live_stacks()
+    {
+        CliResult live = await Cli.RunAsync("stacks", "--pid", Pid, "--format", "json");
+        string dump = await WriteDumpAsync();
+        await target.AssertRunningAsync();
+
+        CliResult fromDump = await Cli.RunAsync("stacks", "--dump", dump, "--format", "json");
+        Assert.True(fromDump.ExitCode == 0, fromDump.ToString());
+        List<JsonStack> dumped = Reports.ParseJson(fromDump.StdOut).Stacks;
+        Reports.AssertKnownStacks(dumped, 5, 3);
+        List<JsonStack> lived = Reports.ParseJson(live.StdOut).Stacks;
+        foreach (string frame in new[] { Reports.FiveInner, Reports.ThreeSecond })
+        {
+            JsonStack a = Reports.Single(lived, frame);
+            JsonStack b = Reports.Single(dumped, frame);
+            Assert.Equal(a.Frames, b.Frames);
+            Assert.Equal(a.ThreadIds, b.ThreadIds);
+        }
+
+        Assert.Equal(dump, Reports.ParseJson(fromDump.StdOut).Root.GetProperty("properties").GetProperty("dump").GetString());
+
+        // The same file, damaged in three ways, is refused with exit code 7 or 6 and one line.
+        string truncated = Path.Combine(_dir, "truncated.core");
+        byte[] bytes = await File.ReadAllBytesAsync(dump);
+        await File.WriteAllBytesAsync(truncated, bytes[..(bytes.Length / 2)]);
+        await AssertFailsAsync(7, "is truncated", "stacks", "--dump", truncated);
+
+        string foreign = Path.Combine(_dir, "arm64.core");
+        byte[] patched = (byte[])bytes.Clone();
+        patched[18] = 0xb7; // e_machine = EM_AARCH64
+        patched[19] = 0;
+        await File.WriteAllBytesAsync(foreign, patched);
+        await AssertFailsAsync(6, "dump of a arm64 process", "stacks", "--dump", foreign);
+
+        string garbage = Path.Combine(_dir, "garbage.core");
+        await File.WriteAllBytesAsync(garbage, bytes[4096..20000]);
+        await AssertFailsAsync(7, "is not a dump file", "stacks", "--dump", garbage);
+    }
+
+    [Fact]
+    public Task Missing_dump_is_exit_7() =>
+        AssertFailsAsync(7, "dump file not found", "stacks", "--dump", Path.Combine(_dir, "no-such.core"));
+
+    [Fact]
+    public async Task An_executable_is_not_a_dump()
+    {
+        await AssertFailsAsync(7, "is not a dump file", "stacks", "--dump", TestPaths.TargetDll);
+        await AssertFailsAsync(7, "is not a dump file", "stacks", "--dump", "/proc/self/exe");
+    }
+
+    [Fact]
+    public Task No_such_process_is_exit_3() => AssertFailsAsync(3, "no such process: 999999999", "stacks", "--pid", "999999999");
+
+    [Fact]
+    public Task No_process_of_that_name_is_exit_3() => AssertFailsAsync(3, "no .NET process named 'no-such-app-xyz'", "stacks", "--name", "no-such-app-xyz");
+
+    [Fact]
+    public async Task A_process_without_a_dotnet_runtime_is_exit_4_and_keeps_running()
+    {
+        using var sleeper = Process.Start(new ProcessStartInfo("sleep", "120") { UseShellExecute = false })!;
+        try
+        {
+            string pid = sleeper.Id.ToString(CultureInfo.InvariantCulture);
+            await AssertFailsAsync(4, $"process {pid} does not run a .NET", "stacks", "--pid", pid);
+            await AssertFailsAsync(4, $"process {pid} has no .NET diagnostics endpoint", "dump", "--pid", pid, "-o", Path.Combine(_dir, "x.core"));
+            string state = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("State:", StringComparison.Ordinal));
+            Assert.Contains("sleeping", state, StringComparison.Ordinal);
+        }
+        finally
+        {
+            sleeper.Kill();
+        }
+    }
+
+    [Fact]
+    public async Task No_permission_to_attach_is_exit_5_and_names_the_remedies()
+    {
+        CliResult result;
+        if (Environment.UserName == "root")
+        {
+            // Drop to an unprivileged user and try to attach to the (root-owned) target.
+            string[] wrapper = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp"];
+            result = await Cli.RunAsync(["stacks", "--pid", Pid], wrapper);
+        }
+        else
+        {
+            result = await Cli.RunAsync("stacks", "--pid", "1"); // init belongs to root
+        }
+
+        Assert.True(result.ExitCode == 5, result.ToString());
+        Reports.AssertOnePlainErrorLine(result);
+        Assert.Contains("no permission to attach", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("root", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("CAP_SYS_PTRACE", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("/proc/sys/kernel/yama/ptrace_scope", result.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unwritable_output_is_exit_8_before_the_target_is_touched()
+    {
+        await AssertFailsAsync(8, "does not exist", "stacks", "--pid", Pid, "-o", Path.Combine(_dir, "missing-dir", "out.txt"));
+        await AssertFailsAsync(8, "it is a directory", "stacks", "--pid", Pid, "-o", _dir);
+        await AssertFailsAsync(8, "does not exist", "dump", "--pid", Pid, "-o", Path.Combine(_dir, "missing-dir", "x.core"));
+    }
+
+    [Theory]
+    [InlineData("stacks")]
+    [InlineData("stacks", "--pid", "1", "--dump", "x.core")]
+    [InlineData("stacks", "--pid", "1", "--samples", "0")]
+    [InlineData("stacks", "--pid", "1", "--format", "pprof")]
+    [InlineData("stacks", "--pid", "1", "--group-by", "line")]
+    [InlineData("stacks", "--pid", "1", "--max-frames", "0")]
+    [InlineData("stacks", "--pid", "nope")]
+    [InlineData("stacks", "--pid", "1", "--bogus")]
+    [InlineData("dump", "--pid", "1")]
+    [InlineData("dump", "-o", "x.core", "--pid", "1", "--type", "huge")]
+    [InlineData("frobnicate")]
+    public async Task Bad_arguments_are_exit_2(params string[] args)
+    {
+        CliResult result = await Cli.RunAsync(args);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Reports.AssertOnePlainErrorLine(result);
+        Assert.Contains("--help", result.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Its_own_process_is_refused_clearly()
+    {
+        CliException e = Assert.Throws<CliException>(() => DotNetProcess.CheckCanAttach(Environment.ProcessId));
+        Assert.Equal(ExitCode.Usage, e.Code);
+        Assert.Contains("stackdepot itself", e.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task AssertFailsAsync(int code, string message, params string[] args)
+    {
+        CliResult result = await Cli.RunAsync(args);
+        Assert.True(result.ExitCode == code, result.ToString());
+        Reports.AssertOnePlainErrorLine(result);
+        Assert.Contains(message, result.StdErr, StringComparison.Ordinal);
+    }
+}

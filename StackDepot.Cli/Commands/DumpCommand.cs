@@ -1,0 +1,98 @@
+using System.Globalization;
+using Microsoft.Diagnostics.NETCore.Client;
+using StackDepot.Cli.Targets;
+
+namespace StackDepot.Cli.Commands;
+
+/// <summary><c>stackdepot dump</c>: asks the target's runtime to write a dump (as <c>dotnet-dump collect</c> does).</summary>
+internal static class DumpCommand
+{
+    /// <summary>The accepted <c>--type</c> values.</summary>
+    public static readonly string[] Types = ["mini", "heap", "full", "triage"];
+
+    public static ExitCode Run(int? pid, string? name, string outputPath, string type)
+    {
+        int target = DotNetProcess.Resolve(pid, name);
+        if (!DotNetProcess.Exists(target))
+        {
+            throw new CliException(ExitCode.NoSuchProcess, $"no such process: {target}");
+        }
+
+        string full = CheckWritable(outputPath);
+        DumpType dumpType = type switch
+        {
+            "mini" => DumpType.Normal,
+            "heap" => DumpType.WithHeap,
+            "full" => DumpType.Full,
+            "triage" => DumpType.Triage,
+            _ => throw new CliException(ExitCode.Usage, $"unknown dump type '{type}' (mini, heap, full, triage)"),
+        };
+
+        try
+        {
+            new DiagnosticsClient(target).WriteDump(dumpType, full, logDumpGeneration: false);
+        }
+        catch (ServerNotAvailableException e)
+        {
+            throw DotNetProcess.Exists(target)
+                ? new CliException(ExitCode.NotDotNet,
+                    $"process {target} has no .NET diagnostics endpoint: not a .NET process, or started with DOTNET_EnableDiagnostics=0", e)
+                : new CliException(ExitCode.NoSuchProcess, $"no such process: {target} (it exited)", e);
+        }
+        catch (Exception e) when (e is ServerErrorException or UnsupportedCommandException or DiagnosticsClientException)
+        {
+            throw new CliException(ExitCode.Failure, $"the runtime of process {target} could not write the dump: {e.Message}", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw DotNetProcess.PermissionDenied(target, e);
+        }
+
+        if (!File.Exists(full))
+        {
+            throw new CliException(ExitCode.Failure, $"the runtime of process {target} reported success but {full} does not exist");
+        }
+
+        long bytes = new FileInfo(full).Length;
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"stackdepot: wrote a {type} dump of process {target} to {full} ({bytes / (1024.0 * 1024.0):0.0} MiB)"));
+        return ExitCode.Success;
+    }
+
+    /// <summary>The full path, after checking that its directory exists and takes new files.</summary>
+    private static string CheckWritable(string path)
+    {
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new CliException(ExitCode.OutputNotWritable, $"cannot write dump file {path}: {e.Message}", e);
+        }
+
+        string? directory = Path.GetDirectoryName(full);
+        if (Directory.Exists(full) || directory is null || !Directory.Exists(directory))
+        {
+            throw new CliException(ExitCode.OutputNotWritable,
+                Directory.Exists(full) ? $"cannot write dump file {path}: it is a directory" : $"cannot write dump file {path}: directory {directory} does not exist");
+        }
+
+        string probe = Path.Combine(directory, $".stackdepot-probe-{Environment.ProcessId}");
+        try
+        {
+            using (File.Create(probe))
+            {
+            }
+
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCode.OutputNotWritable, $"cannot write dump file {path}: {(e is UnauthorizedAccessException ? "permission denied" : e.Message)}", e);
+        }
+
+        return full;
+    }
+}

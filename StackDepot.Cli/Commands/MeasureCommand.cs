@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Diagnostics.Runtime;
+using StackDepot.Cli.Hosting;
+using StackDepot.Cli.Sampling;
+using StackDepot.Reporting;
+
+namespace StackDepot.Cli.Commands;
+
+/// <summary>
+/// The hidden <c>stackdepot measure</c> mode behind docs/benchmarks-cli.md: the time per sample of the full pipeline
+/// (attach, walk into frame ids, symbolize new frames, save in the depot, count, detach) against a plain ClrMD walk
+/// (attach, enumerate every frame of every thread, detach), interleaved on the same target, plus the one-off cost of
+/// building and writing the report.
+/// </summary>
+internal static class MeasureCommand
+{
+    public static async Task<ExitCode> RunAsync(int? pid, int workers, int samples, CancellationToken cancellation)
+    {
+        ChildProcess? child = null;
+        try
+        {
+            if (pid is null)
+            {
+                child = ChildProcess.StartDllWithArguments(DemoCommand.WorkloadPath, ["--workers", workers.ToString(CultureInfo.InvariantCulture)], "READY");
+                await child.WaitReadyAsync(TimeSpan.FromSeconds(60), cancellation).ConfigureAwait(false);
+                pid = child.ReadyPid;
+            }
+
+            int target = pid.Value;
+            using var depot = new Depot(new DepotOptions { MaxFrames = 256 });
+            var frames = new FrameTable(GroupBy.Method, runtimeFrames: false);
+            var walker = new StackWalker(frames, 256);
+            var builder = new StackReportBuilder(depot, [ReportValueType.Samples], frames.Get);
+            var plain = new List<double>();
+            var full = new List<double>();
+            var frozen = new List<double>();
+            var counting = new List<double>();
+            int threads = 0;
+
+            // One warm-up of each (loads the DAC, fills the page cache), then interleaved pairs.
+            PlainWalk(target);
+            Pipeline(target, walker, builder, cancellation, out _, out _);
+            for (int i = 0; i < samples; i++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                plain.Add(PlainWalk(target));
+                full.Add(Pipeline(target, walker, builder, cancellation, out Snapshot snapshot, out double countMs));
+                counting.Add(countMs);
+                frozen.Add(snapshot.Frozen.TotalMilliseconds);
+                threads = snapshot.Threads.Count;
+            }
+
+            var clock = Stopwatch.StartNew();
+            StackReport report = builder.Build("measure", top: 20);
+            using (var sink = new StringWriter(CultureInfo.InvariantCulture))
+            {
+                StackReportWriter.Write(report, ReportFormat.Text, sink);
+            }
+
+            double reportMs = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            using (var sink = new StringWriter(CultureInfo.InvariantCulture))
+            {
+                StackReportWriter.Write(builder.Build("measure", top: 20), ReportFormat.Text, sink);
+            }
+
+            double warmReportMs = clock.Elapsed.TotalMilliseconds;
+            double plainTotal = plain.Sum();
+            double fullTotal = full.Sum() + reportMs;
+            TextWriter o = Console.Out;
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"target: pid {target}, {threads} managed threads, {builder.DistinctStacks} distinct stacks, {frames.Symbolized} frames symbolized"));
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"samples: {samples} of each, interleaved, after one warm-up of each"));
+            o.WriteLine("| measure | median ms | min ms | max ms |");
+            o.WriteLine("|---|---|---|---|");
+            Row(o, "plain ClrMD walk (attach, enumerate, detach)", plain);
+            Row(o, "stackdepot sample (attach, walk, symbolize, depot, count, detach)", full);
+            Row(o, "  of which the target was stopped", frozen);
+            Row(o, "  of which depot save + count (after detach)", counting);
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report build + text write, once per run: {reportMs:0.00} ms (first, with JIT), {warmReportMs:0.00} ms (again)"));
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"overhead over the plain walk, whole run ({samples} samples + report): {(fullTotal / plainTotal - 1) * 100:0.0}%; per sample (medians): {(Median(full) / Median(plain) - 1) * 100:0.0}%, (minimums): {(full.Min() / plain.Min() - 1) * 100:0.0}%"));
+            return ExitCode.Success;
+        }
+        finally
+        {
+            if (child is not null)
+            {
+                await child.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                child.Dispose();
+            }
+        }
+    }
+
+    private static double PlainWalk(int pid)
+    {
+        var clock = Stopwatch.StartNew();
+        ulong sink = 0;
+        using (DataTarget target = DataTarget.AttachToProcess(pid, suspend: true))
+        {
+            using ClrRuntime runtime = target.ClrVersions[0].CreateRuntime();
+            foreach (ClrThread thread in runtime.Threads)
+            {
+                if (!thread.IsAlive)
+                {
+                    continue;
+                }
+
+                foreach (ClrStackFrame frame in thread.EnumerateStackTrace())
+                {
+                    sink ^= frame.InstructionPointer ^ (frame.Method?.MethodDesc ?? 0);
+                }
+            }
+        }
+
+        GC.KeepAlive(sink);
+        return clock.Elapsed.TotalMilliseconds;
+    }
+
+    private static double Pipeline(int pid, StackWalker walker, StackReportBuilder builder, CancellationToken cancellation, out Snapshot snapshot, out double countMs)
+    {
+        var clock = Stopwatch.StartNew();
+        snapshot = LiveSource.Capture(pid, walker, TimeSpan.FromMinutes(1), cancellation, out _);
+        long counted = Stopwatch.GetTimestamp();
+        foreach (ThreadStack thread in snapshot.Threads)
+        {
+            builder.Add(thread.Frames, thread.ThreadId);
+        }
+
+        countMs = Stopwatch.GetElapsedTime(counted).TotalMilliseconds;
+        return clock.Elapsed.TotalMilliseconds;
+    }
+
+    private static void Row(TextWriter output, string name, List<double> values) =>
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {Median(values):0.00} | {values.Min():0.00} | {values.Max():0.00} |"));
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+}

@@ -1,0 +1,45 @@
+namespace StackDepot.Cli;
+
+/// <summary>The documented exit codes of <c>stackdepot</c> (see docs/cli.md). Keep the two in step.</summary>
+internal enum ExitCode
+{
+    /// <summary>Done.</summary>
+    Success = 0,
+
+    /// <summary>Unexpected failure (a bug, or an error without a better code).</summary>
+    Failure = 1,
+
+    /// <summary>Bad arguments: unknown option, bad value, missing or conflicting target, ambiguous name, the tool's own process.</summary>
+    Usage = 2,
+
+    /// <summary>No such process (or it exited before it could be inspected).</summary>
+    NoSuchProcess = 3,
+
+    /// <summary>The process runs no .NET runtime this tool can inspect (or has no diagnostics endpoint, for <c>dump</c>).</summary>
+    NotDotNet = 4,
+
+    /// <summary>No permission to attach (ptrace) or to read the process.</summary>
+    PermissionDenied = 5,
+
+    /// <summary>The target (process or dump) is of another architecture than the tool.</summary>
+    ArchitectureMismatch = 6,
+
+    /// <summary>The dump file is missing, unreadable, truncated, corrupt or holds no .NET runtime.</summary>
+    BadDump = 7,
+
+    /// <summary>The output file cannot be written.</summary>
+    OutputNotWritable = 8,
+
+    /// <summary>Every sample exceeded <c>--timeout</c> (or the demo workload did not get ready in time).</summary>
+    Timeout = 9,
+
+    /// <summary>Interrupted (Ctrl-C / SIGINT / SIGTERM); the target was released first.</summary>
+    Canceled = 130,
+}
+
+/// <summary>An error reported to the user as one plain line on stderr, with an exit code.</summary>
+internal sealed class CliException(ExitCode code, string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>The process exit code.</summary>
+    public ExitCode Code { get; } = code;
+}

@@ -1,0 +1,113 @@
+using System.Text;
+
+namespace StackDepot.Cli.Output;
+
+/// <summary>
+/// Where report data goes: stdout, or a file given with <c>-o</c>. A file is checked before any sampling starts and
+/// written through a temporary file in the same directory, renamed over the target at the end, so that a failed run
+/// never leaves a half-written report.
+/// </summary>
+internal sealed class OutputFile : IDisposable
+{
+    private readonly string? _path;
+    private readonly string? _temporary;
+    private readonly StreamWriter? _file;
+    private bool _committed;
+
+    private OutputFile(string? path, string? temporary, StreamWriter? file)
+    {
+        _path = path;
+        _temporary = temporary;
+        _file = file;
+    }
+
+    /// <summary>The writer to write the report to.</summary>
+    public TextWriter Writer => _file ?? Console.Out;
+
+    /// <summary>Opens stdout (<paramref name="path"/> null or "-") or prepares <paramref name="path"/>.</summary>
+    /// <exception cref="CliException">The file cannot be written.</exception>
+    public static OutputFile Open(string? path)
+    {
+        if (path is null || path == "-")
+        {
+            return new OutputFile(null, null, null);
+        }
+
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new CliException(ExitCode.OutputNotWritable, $"cannot write output file {path}: {e.Message}", e);
+        }
+
+        if (Directory.Exists(full))
+        {
+            throw new CliException(ExitCode.OutputNotWritable, $"cannot write output file {path}: it is a directory");
+        }
+
+        string? directory = Path.GetDirectoryName(full);
+        if (directory is null || !Directory.Exists(directory))
+        {
+            throw new CliException(ExitCode.OutputNotWritable, $"cannot write output file {path}: directory {directory} does not exist");
+        }
+
+        // A device or pipe (e.g. /dev/stdout) is written directly; regular files through a temporary file.
+        bool special = File.Exists(full) && (File.GetAttributes(full) & FileAttributes.Device) != 0 || full.StartsWith("/dev/", StringComparison.Ordinal);
+        string target = special ? full : Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        try
+        {
+            var stream = new FileStream(target, special ? FileMode.Open : FileMode.Create, FileAccess.Write, FileShare.Read);
+            var writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n" };
+            return new OutputFile(full, special ? null : target, writer);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCode.OutputNotWritable, $"cannot write output file {path}: {Reason(e)}", e);
+        }
+    }
+
+    /// <summary>Finishes the output: flushes, and moves a temporary file into place.</summary>
+    /// <exception cref="CliException">The file cannot be written.</exception>
+    public void Commit()
+    {
+        try
+        {
+            Writer.Flush();
+            if (_file is not null)
+            {
+                _file.Dispose();
+                if (_temporary is not null)
+                {
+                    File.Move(_temporary, _path!, overwrite: true);
+                }
+            }
+
+            _committed = true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCode.OutputNotWritable, $"cannot write output file {_path}: {Reason(e)}", e);
+        }
+    }
+
+    /// <summary>Removes the temporary file when the output was not committed.</summary>
+    public void Dispose()
+    {
+        _file?.Dispose();
+        if (!_committed && _temporary is not null)
+        {
+            try
+            {
+                File.Delete(_temporary);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    private static string Reason(Exception e) => e is UnauthorizedAccessException ? "permission denied" : e.Message;
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Microsoft.Diagnostics.Runtime;
+
+namespace StackDepot.Cli.Sampling;
+
+/// <summary>One thread's stack in one snapshot: frame ids, innermost first.</summary>
+internal readonly record struct ThreadStack(int ThreadId, ulong[] Frames);
+
+/// <summary>The stacks of every live managed thread at one moment.</summary>
+internal sealed class Snapshot
+{
+    public List<ThreadStack> Threads { get; } = [];
+
+    /// <summary>Stacks cut at <c>--max-frames</c>.</summary>
+    public int Truncated { get; set; }
+
+    /// <summary>Walks stopped because the stack pointer stopped moving (corrupt stack or unwinder loop).</summary>
+    public int StoppedWalks { get; set; }
+
+    /// <summary>How long the target was stopped (attach to detach); zero for dumps.</summary>
+    public TimeSpan Frozen { get; set; }
+}
+
+/// <summary>Raised when a snapshot takes longer than its budget; the snapshot is discarded.</summary>
+internal sealed class SampleTimeoutException(TimeSpan budget) : Exception($"the sample took longer than {budget.TotalMilliseconds:0} ms");
+
+/// <summary>Walks the managed threads of a runtime into frame ids, with the guards ClrMD needs.</summary>
+internal sealed class StackWalker(FrameTable frames, int maxFrames)
+{
+    /// <summary>Frames in a row that may fail to move the stack pointer before the walk is stopped. ClrMD documents
+    /// that two frames can share a stack pointer in corner cases (explicit runtime frames); a loop repeats forever.</summary>
+    internal const int MaxStalledFrames = 16;
+
+    private readonly List<ulong> _buffer = new(64);
+
+    public FrameTable Frames { get; } = frames;
+
+    public int MaxFrames { get; } = maxFrames;
+
+    /// <summary>Walks all live threads of <paramref name="runtime"/>.</summary>
+    /// <param name="runtime">The runtime to walk.</param>
+    /// <param name="clock">Started when the sample started (before attaching).</param>
+    /// <param name="budget">Time allowed for the whole sample.</param>
+    /// <param name="cancellation">Stops the walk between frames.</param>
+    /// <exception cref="SampleTimeoutException">The sample exceeded <paramref name="budget"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
+    public Snapshot Walk(ClrRuntime runtime, Stopwatch clock, TimeSpan budget, CancellationToken cancellation)
+    {
+        var snapshot = new Snapshot();
+        // A cap on enumerated frames, independent of the stall check, in case a corrupt stack keeps "moving".
+        int enumerationCap = Math.Max(8192, MaxFrames * 4);
+        foreach (ClrThread thread in runtime.Threads)
+        {
+            Check(clock, budget, cancellation);
+            if (!thread.IsAlive)
+            {
+                continue;
+            }
+
+            _buffer.Clear();
+            ulong highestSp = 0;
+            int stalled = 0;
+            int seen = 0;
+            foreach (ClrStackFrame frame in thread.EnumerateStackTrace(includeContext: false, maxFrames: enumerationCap))
+            {
+                if ((++seen & 31) == 0)
+                {
+                    Check(clock, budget, cancellation);
+                }
+
+                // Stacks grow down: walking outwards the stack pointer must increase.
+                if (frame.StackPointer > highestSp)
+                {
+                    highestSp = frame.StackPointer;
+                    stalled = 0;
+                }
+                else if (++stalled > MaxStalledFrames)
+                {
+                    snapshot.StoppedWalks++;
+                    break;
+                }
+
+                if (!Frames.TryIdentify(frame, out ulong id))
+                {
+                    continue;
+                }
+
+                if (_buffer.Count == MaxFrames)
+                {
+                    snapshot.Truncated++;
+                    break;
+                }
+
+                _buffer.Add(id);
+            }
+
+            snapshot.Threads.Add(new ThreadStack(unchecked((int)thread.OSThreadId), [.. _buffer]));
+        }
+
+        return snapshot;
+    }
+
+    internal static void Check(Stopwatch clock, TimeSpan budget, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        if (clock.Elapsed > budget)
+        {
+            throw new SampleTimeoutException(budget);
+        }
+    }
+}
