@@ -156,6 +156,20 @@ public class AllocationSamplerTests
     }
 
     [Fact]
+    public void A_depot_disposed_first_makes_samples_drop_instead_of_throwing()
+    {
+        var depot = new Depot();
+        using var sampler = new AllocationSampler(depot, new AllocationSamplerOptions { SamplingRate = 1 });
+        SiteA(sampler);
+        depot.Dispose();
+
+        SiteA(sampler); // must not throw into the instrumented code
+        sampler.Reset(); // nor here
+
+        Assert.Equal(0, sampler.GetProfile().Samples);
+    }
+
+    [Fact]
     public void Samplers_on_one_thread_keep_separate_countdowns()
     {
         using var depot = new Depot();

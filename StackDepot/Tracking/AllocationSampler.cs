@@ -28,7 +28,8 @@ namespace StackDepot.Tracking;
 /// </para>
 /// <para>
 /// Each site holds one <see cref="SaveFlags.Get"/> reference on its stack, dropped by <see cref="Reset"/> and
-/// <see cref="Dispose"/>. Dispose the sampler before its depot. Metrics: observable instruments on the
+/// <see cref="Dispose"/>. Dispose the sampler before its depot (if the depot goes first, samples are dropped rather than
+/// failing the instrumented code). Metrics: observable instruments on the
 /// <c>StackDepot</c> meter, tagged <c>sampler</c>: <c>stackdepot.allocations.samples</c>,
 /// <c>stackdepot.allocations.sampled_bytes</c>, <c>stackdepot.allocations.estimated_bytes</c>.
 /// </para>
@@ -110,7 +111,7 @@ public sealed class AllocationSampler : IDisposable
     /// </summary>
     /// <param name="bytes">The allocation's size; 0 is ignored.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bytes"/> is negative.</exception>
-    /// <remarks>After <see cref="Dispose"/>, calls are ignored. A site is the stack of the method calling
+    /// <remarks>After <see cref="Dispose"/> of the sampler (or of its depot), calls are ignored. A site is the stack of the method calling
     /// <c>Record</c> (or, with <see cref="AllocationSamplerOptions.SkipFrames"/>, of its callers); a method whose last
     /// action is the call may be missing from the stack when the JIT turns that call into a tail call.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -332,7 +333,16 @@ public sealed class AllocationSampler : IDisposable
     {
         Span<ulong> frames = stackalloc ulong[_maxFrames];
         int count = StackCapture.CaptureBelow(frames, typeof(AllocationSampler), _skipFrames);
-        StackHandle handle = count == 0 ? StackHandle.None : _depot.Save(frames[..count], SaveFlags.Get);
+        StackHandle handle;
+        try
+        {
+            handle = count == 0 ? StackHandle.None : _depot.Save(frames[..count], SaveFlags.Get);
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // the depot was disposed before the sampler (shutdown order): an instrumented site must not fail
+        }
+
         bool unstored = handle.IsNone;
         double weight = SamplingMath.Weight(bytes, _rate);
         bool extraReference;
@@ -373,7 +383,7 @@ public sealed class AllocationSampler : IDisposable
 
         if (extraReference)
         {
-            _depot.Put(handle);
+            PutQuietly(handle);
         }
     }
 
@@ -381,7 +391,19 @@ public sealed class AllocationSampler : IDisposable
     {
         foreach (StackHandle handle in handles)
         {
+            PutQuietly(handle);
+        }
+    }
+
+    private void PutQuietly(StackHandle handle)
+    {
+        try
+        {
             _depot.Put(handle);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The depot went first; its records go with it.
         }
     }
 
