@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using StackDepot.Capture;
 using StackDepot.Reporting;
 using StackDepot.Tracking;
+using StackDepot.Tests.Support;
 
 namespace StackDepot.Tests.Tracking;
 
@@ -270,27 +271,7 @@ public class AllocationSamplerTests
             SiteB(sampler);
         }
 
-        var seen = new Dictionary<string, long>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == "StackDepot" && instrument.Name.StartsWith("stackdepot.allocations.", StringComparison.Ordinal))
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            foreach (KeyValuePair<string, object?> tag in tags)
-            {
-                if (tag.Key == "sampler" && (string?)tag.Value == "metrics-test")
-                {
-                    seen[instrument.Name] = value;
-                }
-            }
-        });
-        listener.Start();
-        listener.RecordObservableInstruments();
+        Dictionary<string, long> seen = MeterReadings.Read("stackdepot.allocations.", "sampler", "metrics-test");
 
         Assert.Equal(3, seen["stackdepot.allocations.samples"]);
         Assert.Equal(6000, seen["stackdepot.allocations.sampled_bytes"]);

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using StackDepot.Capture;
 using StackDepot.Reporting;
 using StackDepot.Tracking;
+using StackDepot.Tests.Support;
 
 namespace StackDepot.Tests.Tracking;
 
@@ -331,27 +332,7 @@ public class LeakTrackerTests
         TrackAndDrop(tracker, 3);
         CollectGarbage();
 
-        var seen = new Dictionary<string, long>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == "StackDepot" && instrument.Name.StartsWith("stackdepot.objects.", StringComparison.Ordinal))
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            foreach (KeyValuePair<string, object?> tag in tags)
-            {
-                if (tag.Key == "tracker" && (string?)tag.Value == "metrics-test")
-                {
-                    seen[instrument.Name] = value;
-                }
-            }
-        });
-        listener.Start();
-        listener.RecordObservableInstruments();
+        Dictionary<string, long> seen = MeterReadings.Read("stackdepot.objects.", "tracker", "metrics-test");
 
         Assert.Equal(5, seen["stackdepot.objects.tracked"]);
         Assert.Equal(2, seen["stackdepot.objects.outstanding"]);
