@@ -1,6 +1,6 @@
-using System.Diagnostics.Metrics;
 using System.Diagnostics.Tracing;
 using StackDepot.Diagnostics;
+using StackDepot.Tests.Support;
 
 namespace StackDepot.Tests.Core;
 
@@ -410,27 +410,7 @@ public sealed class DepotRulesTests
         depot.Save(StackGen.Stack(1, 9));
         depot.Save(StackGen.Stack(1, 9));
 
-        var seen = new Dictionary<string, long>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == "StackDepot")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "depot" && (string?)tag.Value == depot.Name)
-                {
-                    seen[instrument.Name] = value;
-                }
-            }
-        });
-        listener.Start();
-        listener.RecordObservableInstruments();
+        Dictionary<string, long> seen = MeterReadings.Read("stackdepot.", "depot", depot.Name);
 
         Assert.Equal(2, seen["stackdepot.saves"]);
         Assert.Equal(1, seen["stackdepot.hits"]);
