@@ -199,10 +199,9 @@ public sealed unsafe class Depot : IDisposable
         ulong key = RecordHeader.MakeKey((uint)hash, frames.Length);
 
         uint found;
-        Interlocked.Exchange(ref slot.Epoch, EpochDomain.Now); // full fence: announce before reading any bucket; pairs with EpochDomain.Advance in FreeRecord and SafeEpoch
         try
         {
-            found = Find(bucket, key, frames, get);
+            found = Find(bucket, key, frames, get, slot); // announces an epoch before it touches a refcounted record
         }
         finally
         {
@@ -471,15 +470,36 @@ public sealed unsafe class Depot : IDisposable
     }
 
     /// <summary>
-    /// Walks one bucket without a lock. Called inside a read section, or under the insert lock (where no record
-    /// can be unlinked or reused by another thread).
+    /// Walks one bucket. Lock-free when <paramref name="reader"/> is the calling thread's slot: records reached
+    /// through refcounted links are read only inside a read section, which this method opens (the caller closes
+    /// it). Under the insert lock <paramref name="reader"/> is null: no record can be unlinked or reused by another
+    /// thread then, so no section is needed.
     /// </summary>
-    private uint Find(uint bucket, ulong key, ReadOnlySpan<ulong> frames, bool get)
+    private uint Find(uint bucket, ulong key, ReadOnlySpan<ulong> frames, bool get, EpochSlot? reader)
     {
         Action<DepotHookPoint, uint>? hook = TestHook;
+        bool inSection = reader is null;
+    Walk:
         uint value = Volatile.Read(ref _buckets[bucket]); // acquire: pairs with the Volatile.Write that publishes (InitRecord) or unlinks (Unlink) a record
         while (value != 0)
         {
+            if (!inSection && HandleLayout.IsRefcounted(value))
+            {
+                // Persistent records are never unlinked, freed or changed once published, so a prefix of them is
+                // walked without announcing anything. A refcounted record may be freed and reused at any time: announce
+                // first, then walk again from the head, because the link just read was read unprotected (its record
+                // may already be free, past its grace period and reused).
+                hook?.Invoke(DepotHookPoint.LookupBeforeAnnounce, value);
+                Interlocked.Exchange(ref reader!.Epoch, EpochDomain.Now); // full fence: announce before reading a refcounted record; pairs with EpochDomain.Advance in FreeRecord and SafeEpoch
+                inSection = true;
+                if ((DisabledProtections & DepotProtections.RestartAfterAnnounce) == 0)
+                {
+                    goto Walk;
+                }
+
+                // Broken variant (test-only): carries on from the link read before the announcement.
+            }
+
             ulong* record = Resolve(value);
             hook?.Invoke(DepotHookPoint.LookupVisitRecord, value);
 
@@ -724,7 +744,7 @@ public sealed unsafe class Depot : IDisposable
                 // No record is unlinked or reused by another thread while we hold the lock, so no read section.
                 if ((DisabledProtections & DepotProtections.RecheckUnderLock) == 0)
                 {
-                    uint found = Find(bucket, key, frames, get);
+                    uint found = Find(bucket, key, frames, get, reader: null);
                     if (found != 0)
                     {
                         slot.Hits++;

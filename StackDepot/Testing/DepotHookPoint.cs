@@ -6,6 +6,10 @@ internal enum DepotHookPoint
     /// <summary>A lookup reached a record in a bucket chain, before pass 1 and before reading its link.</summary>
     LookupVisitRecord,
 
+    /// <summary>A lookup walking a prefix of persistent records without a read section read a refcounted link and is
+    /// about to announce its epoch (the value is that link, read unprotected).</summary>
+    LookupBeforeAnnounce,
+
     /// <summary>Pass 1 (hash and length) matched; the reference (pass 2) is not taken yet.</summary>
     LookupAfterHashMatch,
 

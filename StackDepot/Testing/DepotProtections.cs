@@ -24,4 +24,8 @@ internal enum DepotProtections
 
     /// <summary>A put changes the count with a compare-and-swap (no lost updates).</summary>
     AtomicPut = 16,
+
+    /// <summary>A lookup that reaches a refcounted link while walking persistent records unannounced announces its
+    /// epoch and walks again from the bucket head, instead of trusting the link it read unprotected.</summary>
+    RestartAfterAnnounce = 32,
 }
