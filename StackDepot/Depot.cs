@@ -50,7 +50,7 @@ namespace StackDepot;
 public sealed unsafe class Depot : IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly uint[] _bucketArray; // pinned; _buckets points into it
+    private readonly BucketTable _table; // owns the memory _buckets points into
     private readonly uint* _buckets;
     private readonly uint _bucketMask;
     private readonly ulong _seed;
@@ -151,11 +151,14 @@ public sealed unsafe class Depot : IDisposable
             ? options.TableSize
             : (int)Math.Clamp(BitOperations.RoundUpToPowerOf2((ulong)(_capacityBytes / 256)), 1UL << 12, 1UL << 22);
         _bucketMask = (uint)tableSize - 1;
-        _bucketArray = GC.AllocateArray<uint>(tableSize, pinned: true);
-        _buckets = (uint*)Unsafe.AsPointer(ref _bucketArray[0]);
+        _table = new BucketTable(tableSize);
+        _buckets = _table.Buckets;
 
-        _metrics = new DepotMetrics(Name, GetStats);
+        _metrics = new DepotMetrics(Name, this);
     }
+
+    /// <summary>Releases the metrics of a depot that was never disposed.</summary>
+    ~Depot() => _metrics?.Dispose(); // null when the constructor threw before creating them
 
     /// <summary>Largest number of frames a stored stack keeps.</summary>
     public int MaxFrames => _maxFrames;
@@ -211,10 +214,13 @@ public sealed unsafe class Depot : IDisposable
         if (found != 0)
         {
             slot.Hits++;
+            GC.KeepAlive(this); // the storage behind the raw pointers read above lives as long as this depot
             return new StackHandle(found);
         }
 
-        return Insert(bucket, key, frames, get, slot);
+        StackHandle inserted = Insert(bucket, key, frames, get, slot);
+        GC.KeepAlive(this);
+        return inserted;
     }
 
     /// <summary>Copies the frames of a stack into <paramref name="destination"/>.</summary>
@@ -229,6 +235,13 @@ public sealed unsafe class Depot : IDisposable
     public bool TryFetch(StackHandle handle, Span<ulong> destination, out int frameCount)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        bool fetched = TryFetchCore(handle, destination, out frameCount);
+        GC.KeepAlive(this); // the storage behind the raw pointers lives as long as this depot
+        return fetched;
+    }
+
+    private bool TryFetchCore(StackHandle handle, Span<ulong> destination, out int frameCount)
+    {
         frameCount = 0;
         uint value = handle.Value;
         if (value == 0)
@@ -306,6 +319,12 @@ public sealed unsafe class Depot : IDisposable
     public void Put(StackHandle handle)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        PutCore(handle);
+        GC.KeepAlive(this); // the storage behind the raw pointers lives as long as this depot
+    }
+
+    private void PutCore(StackHandle handle)
+    {
         uint value = handle.Value;
         if (value == 0)
         {
@@ -362,7 +381,7 @@ public sealed unsafe class Depot : IDisposable
                 Pools = _persistent.Pools.CountLocked + _refcounted.Pools.CountLocked,
                 BytesReserved = (_persistent.Pools.CountLocked * _persistent.Pools.PoolBytes) + (_refcounted.Pools.CountLocked * _refcounted.Pools.PoolBytes),
                 BytesUsed = (_persistent.RecordWords * sizeof(ulong)) + (_refcounted.CarvedLocked * slotBytes),
-                TableBytes = (long)_bucketArray.Length * sizeof(uint),
+                TableBytes = (long)_table.Length * sizeof(uint),
                 CapacityBytes = _capacityBytes,
                 PersistentRecords = _persistent.Records + pinned,
                 PersistentBytes = _persistent.RecordWords * sizeof(ulong),
@@ -389,7 +408,14 @@ public sealed unsafe class Depot : IDisposable
     {
         _disposed = true;
         _metrics.Dispose();
+        GC.SuppressFinalize(this);
     }
+
+    /// <summary>True once <see cref="Dispose"/> was called.</summary>
+    internal bool IsDisposed => _disposed;
+
+    /// <summary>Test-only: the bucket table.</summary>
+    internal BucketTable Table => _table;
 
     /// <summary>Test-only: the hash seed in use.</summary>
     internal ulong HashSeed => _seed;

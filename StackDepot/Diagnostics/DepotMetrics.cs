@@ -12,14 +12,14 @@ internal sealed class DepotMetrics : IDisposable
 {
     public const string MeterName = "StackDepot";
 
-    private readonly Func<DepotStats> _snapshot;
+    private readonly WeakReference<Depot> _depot; // meters are registered process-wide: a strong reference would keep an undisposed depot alive forever
     private readonly KeyValuePair<string, object?>[] _tags;
     private DepotStats? _cached;
     private long _cachedAt;
 
-    public DepotMetrics(string depotName, Func<DepotStats> snapshot)
+    public DepotMetrics(string depotName, Depot depot)
     {
-        _snapshot = snapshot;
+        _depot = new WeakReference<Depot>(depot);
         _tags = [new("depot", depotName)];
         Meter = new Meter(MeterName);
         Gauge("stackdepot.pools", "{pool}", "Storage pools allocated", s => s.Pools);
@@ -42,19 +42,30 @@ internal sealed class DepotMetrics : IDisposable
     public void Dispose() => Meter.Dispose();
 
     private void Gauge(string name, string unit, string description, Func<DepotStats, long> read) =>
-        Meter.CreateObservableGauge(name, () => new Measurement<long>(read(Snapshot()), _tags), unit, description);
+        Meter.CreateObservableGauge(name, () => Observe(read), unit, description);
 
     private void Counter(string name, string unit, string description, Func<DepotStats, long> read) =>
-        Meter.CreateObservableCounter(name, () => new Measurement<long>(read(Snapshot()), _tags), unit, description);
+        Meter.CreateObservableCounter(name, () => Observe(read), unit, description);
 
-    private DepotStats Snapshot()
+    private IEnumerable<Measurement<long>> Observe(Func<DepotStats, long> read)
+    {
+        DepotStats? stats = Snapshot();
+        return stats is null ? [] : [new Measurement<long>(read(stats), _tags)];
+    }
+
+    private DepotStats? Snapshot()
     {
         // One snapshot serves all instruments of one collection (they are observed back to back).
         long now = Stopwatch.GetTimestamp();
         DepotStats? cached = _cached;
         if (cached is null || Stopwatch.GetElapsedTime(_cachedAt, now) > TimeSpan.FromMilliseconds(50))
         {
-            cached = _snapshot();
+            if (!_depot.TryGetTarget(out Depot? depot) || depot.IsDisposed)
+            {
+                return null;
+            }
+
+            cached = depot.GetStats();
             _cached = cached;
             _cachedAt = now;
         }
