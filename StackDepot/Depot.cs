@@ -92,6 +92,14 @@ public sealed unsafe class Depot : IDisposable
     /// <summary>Test-only: protections switched off, to prove that the tests guarding them have teeth.</summary>
     internal DepotProtections DisabledProtections;
 
+    /// <summary>
+    /// True only in processes that set the runtime switch <c>StackDepot.EnableTestHooks</c> (the test project does).
+    /// A static readonly field is a constant to the optimizing JIT, so elsewhere the hook and protection checks on
+    /// the hot path are compiled away.
+    /// </summary>
+    private static readonly bool s_testHooksEnabled =
+        AppContext.TryGetSwitch("StackDepot.EnableTestHooks", out bool enabled) && enabled;
+
     /// <summary>Creates an empty depot.</summary>
     /// <param name="options">Sizing; <c>null</c> for the defaults. The depot copies what it needs.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of its documented range.</exception>
@@ -272,7 +280,7 @@ public sealed unsafe class Depot : IDisposable
                 return false;
             }
 
-            TestHook?.Invoke(DepotHookPoint.FetchInSection, value);
+            Hook?.Invoke(DepotHookPoint.FetchInSection, value);
             return CopyOut(record, destination, out frameCount);
         }
         finally
@@ -372,7 +380,7 @@ public sealed unsafe class Depot : IDisposable
         var (saves, hits, truncated, puts) = _counters.Snapshot();
         lock (_lock)
         {
-            bool graceOff = (DisabledProtections & DepotProtections.GracePeriod) != 0;
+            bool graceOff = (Disabled & DepotProtections.GracePeriod) != 0;
             long safe = graceOff ? long.MaxValue : EpochDomain.SafeEpoch(_counters);
             long slotBytes = (long)_refcounted.SlotWords * sizeof(ulong);
             long pinned = Volatile.Read(ref _pinned); // pairs with the Interlocked.Increment in Pin
@@ -458,6 +466,18 @@ public sealed unsafe class Depot : IDisposable
     internal uint CountOf(StackHandle handle) =>
         RecordHeader.CountOf(Volatile.Read(ref RecordHeader.State(Resolve(handle.Value)))); // acquire: pairs with the CAS in TryAcquire/Release
 
+    private Action<DepotHookPoint, uint>? Hook
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => s_testHooksEnabled ? TestHook : null;
+    }
+
+    private DepotProtections Disabled
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => s_testHooksEnabled ? DisabledProtections : DepotProtections.None;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private EpochSlot OwnSlot()
     {
@@ -503,7 +523,7 @@ public sealed unsafe class Depot : IDisposable
     /// </summary>
     private uint Find(uint bucket, ulong key, ReadOnlySpan<ulong> frames, bool get, EpochSlot? reader)
     {
-        Action<DepotHookPoint, uint>? hook = TestHook;
+        Action<DepotHookPoint, uint>? hook = Hook;
         bool inSection = reader is null;
     Walk:
         uint value = Volatile.Read(ref _buckets[bucket]); // acquire: pairs with the Volatile.Write that publishes (InitRecord) or unlinks (Unlink) a record
@@ -518,7 +538,7 @@ public sealed unsafe class Depot : IDisposable
                 hook?.Invoke(DepotHookPoint.LookupBeforeAnnounce, value);
                 Interlocked.Exchange(ref reader!.Epoch, EpochDomain.Now); // full fence: announce before reading a refcounted record; pairs with EpochDomain.Advance in FreeRecord and SafeEpoch
                 inSection = true;
-                if ((DisabledProtections & DepotProtections.RestartAfterAnnounce) == 0)
+                if ((Disabled & DepotProtections.RestartAfterAnnounce) == 0)
                 {
                     goto Walk;
                 }
@@ -574,7 +594,7 @@ public sealed unsafe class Depot : IDisposable
 
         // Pass 3: the full compare, now that the record cannot be freed under us. Pass 1 may have seen a record
         // that was since freed and reused for another stack.
-        bool same = (DisabledProtections & DepotProtections.FinalCompare) != 0
+        bool same = (Disabled & DepotProtections.FinalCompare) != 0
             || (RecordHeader.Key(record) == key
                 && new ReadOnlySpan<ulong>(RecordHeader.Frames(record), frames.Length).SequenceEqual(frames));
         if (!same)
@@ -603,7 +623,7 @@ public sealed unsafe class Depot : IDisposable
     private AcquireOutcome TryAcquire(ulong* record, out uint generation)
     {
         ref long state = ref RecordHeader.State(record);
-        if ((DisabledProtections & DepotProtections.IncrementNotZero) != 0)
+        if ((Disabled & DepotProtections.IncrementNotZero) != 0)
         {
             // Broken variant (test-only): increments even a zero count, resurrecting a record being freed.
             generation = RecordHeader.TagOf(Interlocked.Increment(ref state)); // full fence: pairs with the CAS in Release (deliberately unconditional here)
@@ -644,7 +664,7 @@ public sealed unsafe class Depot : IDisposable
     /// <summary>Drops one reference. Frees the record when it was the last.</summary>
     private ReleaseOutcome Release(uint value, ulong* record)
     {
-        Action<DepotHookPoint, uint>? hook = TestHook;
+        Action<DepotHookPoint, uint>? hook = Hook;
         ref long state = ref RecordHeader.State(record);
         long seen = Volatile.Read(ref state); // acquire: pairs with the CAS in TryAcquire and the release in InitRecord and FreeRecord
         while (true)
@@ -661,7 +681,7 @@ public sealed unsafe class Depot : IDisposable
             }
 
             hook?.Invoke(DepotHookPoint.PutAfterRead, value);
-            if ((DisabledProtections & DepotProtections.AtomicPut) != 0)
+            if ((Disabled & DepotProtections.AtomicPut) != 0)
             {
                 // Broken variant (test-only): a read-modify-write without a CAS loses concurrent updates.
                 Volatile.Write(ref state, seen - 1); // release: pairs with nothing on purpose; this is the lost-update bug
@@ -720,10 +740,10 @@ public sealed unsafe class Depot : IDisposable
 
             // The stamp is taken after the unlink with a full fence: a reader that announces an epoch >= stamp read
             // the epoch after this increment and so sees the unlink (see EpochDomain).
-            long stamp = (DisabledProtections & DepotProtections.GracePeriod) != 0 ? 0 : EpochDomain.Advance();
+            long stamp = (Disabled & DepotProtections.GracePeriod) != 0 ? 0 : EpochDomain.Advance();
             _refcounted.AddFree(value & _slotMask, stamp);
             _refcountedFrees++;
-            TestHook?.Invoke(DepotHookPoint.AfterFree, value);
+            Hook?.Invoke(DepotHookPoint.AfterFree, value);
         }
 
         return ReleaseOutcome.Freed;
@@ -751,7 +771,7 @@ public sealed unsafe class Depot : IDisposable
 
     private StackHandle Insert(uint bucket, ulong key, ReadOnlySpan<ulong> frames, bool get, EpochSlot slot)
     {
-        TestHook?.Invoke(DepotHookPoint.BeforeInsertLock, 0);
+        Hook?.Invoke(DepotHookPoint.BeforeInsertLock, 0);
         ulong[]? pool = null;
         bool poolIsPersistent = false;
         while (true)
@@ -768,7 +788,7 @@ public sealed unsafe class Depot : IDisposable
 
                 // Look again under the lock: another thread may have inserted the stack since our lock-free pass.
                 // No record is unlinked or reused by another thread while we hold the lock, so no read section.
-                if ((DisabledProtections & DepotProtections.RecheckUnderLock) == 0)
+                if ((Disabled & DepotProtections.RecheckUnderLock) == 0)
                 {
                     uint found = Find(bucket, key, frames, get, reader: null);
                     if (found != 0)
@@ -875,13 +895,13 @@ public sealed unsafe class Depot : IDisposable
     private bool TryTakeSlot(out uint slot)
     {
         if (_refcounted.TryPeekOldest(out long stamp)
-            && ((DisabledProtections & DepotProtections.GracePeriod) != 0
+            && ((Disabled & DepotProtections.GracePeriod) != 0
                 || stamp <= _safeEpoch
                 || stamp <= (_safeEpoch = EpochDomain.SafeEpoch(_counters))))
         {
             slot = _refcounted.TakeOldest();
             _reused++;
-            TestHook?.Invoke(DepotHookPoint.BeforeReuse, _layout.MakeRefcounted(slot, RecordHeader.TagOf(RecordHeader.State(_refcounted.Resolve(slot)))));
+            Hook?.Invoke(DepotHookPoint.BeforeReuse, _layout.MakeRefcounted(slot, RecordHeader.TagOf(RecordHeader.State(_refcounted.Resolve(slot)))));
             return true;
         }
 
