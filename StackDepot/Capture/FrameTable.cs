@@ -35,7 +35,7 @@ internal static class FrameTable
     private static FrameEntry? s_overflow;
 
     /// <summary>Number of frame ids issued so far.</summary>
-    internal static int Count => Volatile.Read(ref s_count);
+    internal static int Count => Volatile.Read(ref s_count); // acquire: pairs with the Volatile.Write of s_count in Append
 
     /// <summary>Returns the id of the frame at (<paramref name="method"/>, offset), creating it on first sight.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -60,20 +60,20 @@ internal static class FrameTable
     internal static bool TryGet(ulong id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FrameEntry? entry)
     {
         entry = null;
-        if (id == 0 || id > (ulong)Volatile.Read(ref s_count))
+        if (id == 0 || id > (ulong)Volatile.Read(ref s_count)) // acquire: pairs with the Volatile.Write of s_count in Append; entries below it are written
         {
             return false;
         }
 
         ulong index = id - 1;
-        FrameEntry?[][] chunks = Volatile.Read(ref s_chunks);
+        FrameEntry?[][] chunks = Volatile.Read(ref s_chunks); // acquire: pairs with the Volatile.Write of s_chunks in Append (made before the count that covers id)
         ulong chunk = index >> ChunkShift;
         if (chunk >= (ulong)chunks.Length)
         {
             return false;
         }
 
-        entry = Volatile.Read(ref chunks[chunk][index & (ChunkSize - 1)]);
+        entry = Volatile.Read(ref chunks[chunk][index & (ChunkSize - 1)]); // acquire: pairs with the Volatile.Write of the entry in Append
         return entry is not null;
     }
 
@@ -168,12 +168,12 @@ internal static class FrameTable
                 grown[i] = new FrameEntry?[ChunkSize];
             }
 
-            Volatile.Write(ref s_chunks, grown);
+            Volatile.Write(ref s_chunks, grown); // release: the copied and new chunks are in place first; pairs with the Volatile.Read of s_chunks in TryGet
             chunks = grown;
         }
 
-        Volatile.Write(ref chunks[chunk][count & (ChunkSize - 1)], entry);
-        Volatile.Write(ref s_count, count + 1); // publishes the entry to TryGet
+        Volatile.Write(ref chunks[chunk][count & (ChunkSize - 1)], entry); // release: the entry is fully built first; pairs with the Volatile.Read of the slot in TryGet
+        Volatile.Write(ref s_count, count + 1); // release: publishes the entry (and a grown chunk array) to TryGet; pairs with the Volatile.Read of s_count in TryGet and Count
         return entry;
     }
 

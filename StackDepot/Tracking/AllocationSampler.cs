@@ -84,16 +84,19 @@ public sealed class AllocationSampler : IDisposable
         _seed = options.Seed is int seed ? (ulong)(uint)seed * 0x9E3779B97F4A7C15UL + 0x5DEECE66DUL : RandomSeed();
         Name = options.Name;
         _slot = SlotIndices.Rent();
-        _generation = Interlocked.Increment(ref s_lastGeneration);
+        _generation = Interlocked.Increment(ref s_lastGeneration); // uniqueness only: pairs with the same increment in other samplers' constructors; a generation is never reused
 
-        _meter = new Meter(TrackingFormat.MeterName);
-        KeyValuePair<string, object?>[] tags = [new("sampler", Name)];
-        _meter.CreateObservableCounter("stackdepot.allocations.samples", () => new Measurement<long>(Volatile.Read(ref _samples), tags),
-            "{sample}", "Allocations sampled");
-        _meter.CreateObservableCounter("stackdepot.allocations.sampled_bytes", () => new Measurement<long>(Volatile.Read(ref _sampledBytes), tags),
-            "By", "Bytes of the sampled allocations, not scaled");
-        _meter.CreateObservableCounter("stackdepot.allocations.estimated_bytes", () => new Measurement<long>((long)Volatile.Read(ref _estimatedBytes), tags),
-            "By", "Estimated bytes allocated at instrumented sites (samples scaled by 1/p)");
+        _meter = CreateMeter(new WeakReference<AllocationSampler>(this), Name);
+    }
+
+    /// <summary>Releases the metrics (and the slot index) of a sampler that was never disposed.</summary>
+    ~AllocationSampler()
+    {
+        if (_meter is not null) // null when the constructor threw before creating it (and perhaps before renting the slot)
+        {
+            _meter.Dispose();
+            SlotIndices.Return(_slot); // unreachable: no thread can be recording to this slot for this sampler
+        }
     }
 
     /// <summary>The sampler's name (metrics tag and report title).</summary>
@@ -268,7 +271,7 @@ public sealed class AllocationSampler : IDisposable
     /// the metrics.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _generation, Disposed) == Disposed)
+        if (Interlocked.Exchange(ref _generation, Disposed) == Disposed) // full fence: pairs with the Volatile.Read in RecordSlow and Sample; only the first Dispose goes on
         {
             return;
         }
@@ -283,13 +286,35 @@ public sealed class AllocationSampler : IDisposable
 
         PutAll(old.Keys);
         SlotIndices.Return(_slot);
+        GC.SuppressFinalize(this);
     }
+
+    // Meters are registered process-wide: the callbacks reach the sampler through a weak reference (a strong one would
+    // keep an undisposed sampler, and its depot, alive forever) and observe nothing once it is gone.
+    private static Meter CreateMeter(WeakReference<AllocationSampler> owner, string name)
+    {
+        var meter = new Meter(TrackingFormat.MeterName);
+        KeyValuePair<string, object?>[] tags = [new("sampler", name)];
+        meter.CreateObservableCounter("stackdepot.allocations.samples",
+            () => Observe(owner, tags, static s => Volatile.Read(ref s._samples)), // statistics only: pairs with the writes under _lock in Sample and Reset
+            "{sample}", "Allocations sampled");
+        meter.CreateObservableCounter("stackdepot.allocations.sampled_bytes",
+            () => Observe(owner, tags, static s => Volatile.Read(ref s._sampledBytes)), // statistics only: pairs with the writes under _lock in Sample and Reset
+            "By", "Bytes of the sampled allocations, not scaled");
+        meter.CreateObservableCounter("stackdepot.allocations.estimated_bytes",
+            () => Observe(owner, tags, static s => (long)Volatile.Read(ref s._estimatedBytes)), // statistics only: pairs with the writes under _lock in Sample and Reset
+            "By", "Estimated bytes allocated at instrumented sites (samples scaled by 1/p)");
+        return meter;
+    }
+
+    private static IEnumerable<Measurement<long>> Observe(WeakReference<AllocationSampler> owner, KeyValuePair<string, object?>[] tags, Func<AllocationSampler, long> read) =>
+        owner.TryGetTarget(out AllocationSampler? sampler) ? [new Measurement<long>(read(sampler), tags)] : [];
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void RecordSlow(long bytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
-        long generation = Volatile.Read(ref _generation);
+        long generation = Volatile.Read(ref _generation); // acquire: pairs with the Interlocked.Exchange in Dispose; a stale value is caught again in Sample
         if (generation == Disposed)
         {
             return;
@@ -322,7 +347,7 @@ public sealed class AllocationSampler : IDisposable
         if (slot.Generation != generation)
         {
             slot.Generation = generation;
-            slot.Random = _seed ^ ((ulong)Interlocked.Increment(ref _threadsSeen) * 0xD1B54A32D192ED03UL);
+            slot.Random = _seed ^ ((ulong)Interlocked.Increment(ref _threadsSeen) * 0xD1B54A32D192ED03UL); // uniqueness only: pairs with the same increment on other threads; each thread gets its own stream
             slot.Countdown = SamplingMath.NextInterval(ref slot.Random, _rate);
         }
 
@@ -349,7 +374,7 @@ public sealed class AllocationSampler : IDisposable
         SiteCounters? site = null;
         lock (_lock)
         {
-            if (Volatile.Read(ref _generation) == Disposed)
+            if (Volatile.Read(ref _generation) == Disposed) // acquire: pairs with the Interlocked.Exchange in Dispose, done before Dispose takes _lock to swap _sites
             {
                 extraReference = true; // disposed while capturing: keep nothing
             }

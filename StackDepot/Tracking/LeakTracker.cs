@@ -86,17 +86,13 @@ public sealed class LeakTracker : IDisposable
             _shardLocks[i] = new Lock();
         }
 
-        _meter = new Meter(TrackingFormat.MeterName);
-        KeyValuePair<string, object?>[] tags = [new("tracker", Name)];
-        _meter.CreateObservableCounter("stackdepot.objects.tracked", () => new Measurement<long>(Volatile.Read(ref _tracked), tags),
-            "{object}", "Objects tracked");
-        _meter.CreateObservableCounter("stackdepot.objects.released", () => new Measurement<long>(Volatile.Read(ref _released), tags),
-            "{object}", "Tracked objects released");
-        _meter.CreateObservableUpDownCounter("stackdepot.objects.outstanding", () => new Measurement<long>(GetCounts().Outstanding, tags),
-            "{object}", "Tracked objects alive and not released");
-        _meter.CreateObservableCounter("stackdepot.objects.leaked", () => new Measurement<long>(Volatile.Read(ref _leaked), tags),
-            "{object}", "Tracked objects collected without being released");
+        _meter = CreateMeter(new WeakReference<LeakTracker>(this), Name);
     }
+
+    /// <summary>Releases the metrics of a tracker that was never disposed.</summary>
+    /// <remarks>While an object it tracked (released or not) is alive, the tracker stays reachable through that
+    /// object's sentinel; this runs once none is left.</remarks>
+    ~LeakTracker() => _meter?.Dispose(); // null when the constructor threw before creating it
 
     /// <summary>The tracker's name (metrics tag and report title).</summary>
     public string Name { get; }
@@ -124,7 +120,7 @@ public sealed class LeakTracker : IDisposable
         lock (_shardLocks[shard])
         {
             if (_disposed
-                || (_shards[shard].TryGetValue(obj, out Sentinel? existing) && Volatile.Read(ref existing.State) == Outstanding))
+                || (_shards[shard].TryGetValue(obj, out Sentinel? existing) && Volatile.Read(ref existing.State) == Outstanding)) // acquire: pairs with the CompareExchange in Release, Dispose and ~Sentinel
             {
                 sentinel.State = Abandoned;
                 GC.SuppressFinalize(sentinel);
@@ -133,8 +129,8 @@ public sealed class LeakTracker : IDisposable
                 return false;
             }
 
-            Interlocked.Increment(ref site.Tracked);
-            Interlocked.Increment(ref _tracked);
+            Interlocked.Increment(ref site.Tracked); // statistics only: pairs with the Volatile.Read in Site.Snapshot and GetSites
+            Interlocked.Increment(ref _tracked); // statistics only: pairs with the Volatile.Read in GetCounts and the tracked instrument
 
             // Replaces the sentinel of an earlier, released tracking of the same object (its finalizer is suppressed).
             _shards[shard].AddOrUpdate(obj, sentinel);
@@ -158,11 +154,11 @@ public sealed class LeakTracker : IDisposable
 
         if (!_shards[ShardOf(obj)].TryGetValue(obj, out Sentinel? sentinel))
         {
-            Interlocked.Increment(ref _untrackedReleases);
+            Interlocked.Increment(ref _untrackedReleases); // statistics only: pairs with the Volatile.Read in GetCounts
             return ReleaseResult.NotTracked;
         }
 
-        int previous = Interlocked.CompareExchange(ref sentinel.State, ReleasedState, Outstanding);
+        int previous = Interlocked.CompareExchange(ref sentinel.State, ReleasedState, Outstanding); // full fence: pairs with the CompareExchange in ~Sentinel and Dispose; one of release, leak and dispose wins and drops the reference
         if (previous != Outstanding)
         {
             if (previous == Abandoned)
@@ -170,13 +166,13 @@ public sealed class LeakTracker : IDisposable
                 return ReleaseResult.NotTracked; // the tracker was disposed meanwhile
             }
 
-            Interlocked.Increment(ref _doubleReleases);
+            Interlocked.Increment(ref _doubleReleases); // statistics only: pairs with the Volatile.Read in GetCounts
             return ReleaseResult.AlreadyReleased;
         }
 
         GC.SuppressFinalize(sentinel);
-        Interlocked.Increment(ref sentinel.Site.Released);
-        Interlocked.Increment(ref _released);
+        Interlocked.Increment(ref sentinel.Site.Released); // statistics only: pairs with the Volatile.Read in Site.Snapshot
+        Interlocked.Increment(ref _released); // statistics only: pairs with the Volatile.Read in GetCounts and the released instrument
         PutQuietly(sentinel.Handle);
         return ReleaseResult.Released;
     }
@@ -187,24 +183,24 @@ public sealed class LeakTracker : IDisposable
     public bool IsTracked(object obj)
     {
         ArgumentNullException.ThrowIfNull(obj);
-        return _shards[ShardOf(obj)].TryGetValue(obj, out Sentinel? sentinel) && Volatile.Read(ref sentinel.State) == Outstanding;
+        return _shards[ShardOf(obj)].TryGetValue(obj, out Sentinel? sentinel) && Volatile.Read(ref sentinel.State) == Outstanding; // acquire: pairs with the CompareExchange in Release, Dispose and ~Sentinel
     }
 
     /// <summary>The tracker's counters.</summary>
     /// <returns>A snapshot; exact once the threads using the tracker are quiet.</returns>
     public LeakTrackerCounts GetCounts()
     {
-        long tracked = Volatile.Read(ref _tracked);
-        long released = Volatile.Read(ref _released);
-        long leaked = Volatile.Read(ref _leaked);
+        long tracked = Volatile.Read(ref _tracked); // statistics only: pairs with the Interlocked.Increment in Track
+        long released = Volatile.Read(ref _released); // statistics only: pairs with the Interlocked.Increment in Release
+        long leaked = Volatile.Read(ref _leaked); // statistics only: pairs with the Interlocked.Increment in OnLeaked
         return new LeakTrackerCounts
         {
             Tracked = tracked,
             Released = released,
             Leaked = leaked,
             Outstanding = Math.Max(0, tracked - released - leaked),
-            UntrackedReleases = Volatile.Read(ref _untrackedReleases),
-            DoubleReleases = Volatile.Read(ref _doubleReleases),
+            UntrackedReleases = Volatile.Read(ref _untrackedReleases), // statistics only: pairs with the Interlocked.Increment in Release
+            DoubleReleases = Volatile.Read(ref _doubleReleases), // statistics only: pairs with the Interlocked.Increment in Release
         };
     }
 
@@ -218,7 +214,7 @@ public sealed class LeakTracker : IDisposable
             sites.Add(site.Snapshot());
         }
 
-        if (Volatile.Read(ref _unstored.Tracked) > 0)
+        if (Volatile.Read(ref _unstored.Tracked) > 0) // statistics only: pairs with the Interlocked.Increment in Track
         {
             sites.Add(_unstored.Snapshot());
         }
@@ -337,7 +333,7 @@ public sealed class LeakTracker : IDisposable
                 foreach (KeyValuePair<object, Sentinel> pair in _shards[i])
                 {
                     Sentinel sentinel = pair.Value;
-                    if (Interlocked.CompareExchange(ref sentinel.State, Abandoned, Outstanding) == Outstanding)
+                    if (Interlocked.CompareExchange(ref sentinel.State, Abandoned, Outstanding) == Outstanding) // full fence: pairs with the CompareExchange in Release and ~Sentinel
                     {
                         GC.SuppressFinalize(sentinel);
                         PutQuietly(sentinel.Handle);
@@ -357,7 +353,33 @@ public sealed class LeakTracker : IDisposable
 
             _sites.Clear();
         }
+
+        GC.SuppressFinalize(this);
     }
+
+    // Meters are registered process-wide: the callbacks reach the tracker through a weak reference (a strong one would
+    // keep an undisposed tracker, and its depot, alive forever) and observe nothing once it is gone.
+    private static Meter CreateMeter(WeakReference<LeakTracker> owner, string name)
+    {
+        var meter = new Meter(TrackingFormat.MeterName);
+        KeyValuePair<string, object?>[] tags = [new("tracker", name)];
+        meter.CreateObservableCounter("stackdepot.objects.tracked",
+            () => Observe(owner, tags, static t => Volatile.Read(ref t._tracked)), // statistics only: pairs with the Interlocked.Increment in Track
+            "{object}", "Objects tracked");
+        meter.CreateObservableCounter("stackdepot.objects.released",
+            () => Observe(owner, tags, static t => Volatile.Read(ref t._released)), // statistics only: pairs with the Interlocked.Increment in Release
+            "{object}", "Tracked objects released");
+        meter.CreateObservableUpDownCounter("stackdepot.objects.outstanding",
+            () => Observe(owner, tags, static t => t.GetCounts().Outstanding),
+            "{object}", "Tracked objects alive and not released");
+        meter.CreateObservableCounter("stackdepot.objects.leaked",
+            () => Observe(owner, tags, static t => Volatile.Read(ref t._leaked)), // statistics only: pairs with the Interlocked.Increment in OnLeaked
+            "{object}", "Tracked objects collected without being released");
+        return meter;
+    }
+
+    private static IEnumerable<Measurement<long>> Observe(WeakReference<LeakTracker> owner, KeyValuePair<string, object?>[] tags, Func<LeakTracker, long> read) =>
+        owner.TryGetTarget(out LeakTracker? tracker) ? [new Measurement<long>(read(tracker), tags)] : [];
 
     private static string Caption(long[] values, bool leaked, bool outstanding)
     {
@@ -389,6 +411,13 @@ public sealed class LeakTracker : IDisposable
                 return site;
             }
 
+            if (_disposed)
+            {
+                // Dispose already dropped the sites' references (it sets _disposed before taking _siteLock): keep no
+                // new one. Track sees _disposed under its shard lock and drops the caller's reference.
+                return new Site(handle);
+            }
+
             // The site holds a reference of its own, so its stack stays fetchable for reports after every object
             // created there is released. The caller's reference keeps the record alive, so this finds the same record.
             StackHandle own = _depot.Save(frames, SaveFlags.Get);
@@ -405,8 +434,8 @@ public sealed class LeakTracker : IDisposable
 
     private void OnLeaked(Sentinel sentinel)
     {
-        Interlocked.Increment(ref sentinel.Site.Leaked);
-        Interlocked.Increment(ref _leaked);
+        Interlocked.Increment(ref sentinel.Site.Leaked); // statistics only: pairs with the Volatile.Read in Site.Snapshot
+        Interlocked.Increment(ref _leaked); // statistics only: pairs with the Volatile.Read in GetCounts and the leaked instrument
         PutQuietly(sentinel.Handle);
     }
 
@@ -432,9 +461,9 @@ public sealed class LeakTracker : IDisposable
 
         public LeakSite Snapshot()
         {
-            long tracked = Volatile.Read(ref Tracked);
-            long released = Volatile.Read(ref Released);
-            long leaked = Volatile.Read(ref Leaked);
+            long tracked = Volatile.Read(ref Tracked); // statistics only: pairs with the Interlocked.Increment in Track
+            long released = Volatile.Read(ref Released); // statistics only: pairs with the Interlocked.Increment in Release
+            long leaked = Volatile.Read(ref Leaked); // statistics only: pairs with the Interlocked.Increment in OnLeaked
             return new LeakSite(Handle, tracked, released, Math.Max(0, tracked - released - leaked), leaked);
         }
     }
@@ -448,7 +477,7 @@ public sealed class LeakTracker : IDisposable
 
         ~Sentinel()
         {
-            if (Interlocked.CompareExchange(ref State, LeakedState, Outstanding) == Outstanding)
+            if (Interlocked.CompareExchange(ref State, LeakedState, Outstanding) == Outstanding) // full fence: pairs with the CompareExchange in Release and Dispose
             {
                 tracker.OnLeaked(this);
             }

@@ -83,7 +83,7 @@ return 0;
 void Serve(int seed)
 {
     var random = new Random(seed);
-    while (clock.Elapsed < budget && Interlocked.Increment(ref served) <= requests)
+    while (clock.Elapsed < budget && Interlocked.Increment(ref served) <= requests) // atomic: pairs with the same increment on the other worker (each request taken once); read after Join
     {
         service.Handle(Request.Next(random));
     }
@@ -152,7 +152,7 @@ internal sealed class ProductCache
     public byte[] Lookup(int id)
     {
         // Entries expire: every 4096 lookups the cache is cleared, so loads keep happening.
-        if (Interlocked.Increment(ref _lookups) % 4096 == 0)
+        if (Interlocked.Increment(ref _lookups) % 4096 == 0) // atomic: pairs with the same increment on the other worker; one clear per 4096 lookups
         {
             _cache.Clear();
         }
