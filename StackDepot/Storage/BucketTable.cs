@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ConstrainedExecution;
 using System.Runtime.InteropServices;
 
 namespace StackDepot.Storage;
@@ -11,10 +12,12 @@ namespace StackDepot.Storage;
 /// docs/benchmarks.md). On Linux a table of 2 MiB or more is therefore mapped anonymously (zero pages, committed
 /// lazily), aligned to 2 MiB and advised <c>MADV_HUGEPAGE</c>; elsewhere, or if mapping fails, it is a pinned array.
 /// The mapping is released by the finalizer, once the depot that owns the table is unreachable (and so no reader
-/// can still hold a pointer into it).
+/// can still hold a pointer into it). It is a critical finalizer: those run after the ordinary finalizers of objects
+/// collected at the same time, so an ordinary finalizer that still calls the depot (a leak tracker's sentinel
+/// putting its reference, say) never writes into an unmapped table.
 /// </para>
 /// </summary>
-internal sealed unsafe class BucketTable
+internal sealed unsafe class BucketTable : CriticalFinalizerObject
 {
     private const nuint HugePage = 2 << 20;
     private const int ProtRead = 1, ProtWrite = 2, MapPrivate = 2, MapAnonymous = 0x20, MadvHugePage = 14;
