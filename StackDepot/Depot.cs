@@ -491,16 +491,16 @@ public sealed unsafe class Depot : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong* Resolve(uint value)
-    {
-        if (HandleLayout.IsRefcounted(value))
-        {
-            uint slot = value & _slotMask;
-            return (ulong*)_slotPools[slot >> _slotsShift] + ((slot & _slotsMask) * _slotWords);
-        }
+    private ulong* Resolve(uint value) =>
+        HandleLayout.IsRefcounted(value) ? ResolveSlot(value & _slotMask) : ResolveLocation(value);
 
-        return (ulong*)_persistentPools[value >> _persistentShift] + (value & _persistentMask);
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong* ResolveSlot(uint slot) =>
+        (ulong*)_slotPools[slot >> _slotsShift] + ((slot & _slotsMask) * _slotWords);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong* ResolveLocation(uint location) =>
+        (ulong*)_persistentPools[location >> _persistentShift] + (location & _persistentMask);
 
     private static bool CopyOut(ulong* record, Span<ulong> destination, out int frameCount)
     {
@@ -864,7 +864,7 @@ public sealed unsafe class Depot : IDisposable
 
         if (_persistent.TryCarve(RecordHeader.HeaderWords + frames.Length, out uint location))
         {
-            ulong* record = _persistent.Resolve(location);
+            ulong* record = ResolveLocation(location);
             InitRecord(record, location, bucket, key, frames, RecordHeader.MakeState(0, RecordHeader.Saturated));
             value = location;
             return InsertOutcome.Inserted;
@@ -901,7 +901,7 @@ public sealed unsafe class Depot : IDisposable
         {
             slot = _refcounted.TakeOldest();
             _reused++;
-            Hook?.Invoke(DepotHookPoint.BeforeReuse, _layout.MakeRefcounted(slot, RecordHeader.TagOf(RecordHeader.State(_refcounted.Resolve(slot)))));
+            Hook?.Invoke(DepotHookPoint.BeforeReuse, _layout.MakeRefcounted(slot, RecordHeader.TagOf(RecordHeader.State(ResolveSlot(slot)))));
             return true;
         }
 
@@ -910,7 +910,7 @@ public sealed unsafe class Depot : IDisposable
 
     private uint InitRefcounted(uint slot, uint bucket, ulong key, ReadOnlySpan<ulong> frames, uint count)
     {
-        ulong* record = _refcounted.Resolve(slot);
+        ulong* record = ResolveSlot(slot);
         uint generation = RecordHeader.TagOf(RecordHeader.State(record)); // bumped when the slot was freed; 0 when fresh
         uint value = _layout.MakeRefcounted(slot, generation);
         InitRecord(record, value, bucket, key, frames, RecordHeader.MakeState(generation, count));

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace StackDepot.Storage;
 
 /// <summary>
@@ -35,9 +33,6 @@ internal sealed unsafe class PersistentArena
 
     /// <summary>Words left unused at the tail of pools that could not hold the next record (lock).</summary>
     public long WastedWords { get; private set; }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong* Resolve(uint location) => Pools[(int)(location >> _shift)] + (location & _mask);
 
     /// <summary>
     /// Resolves an untrusted location: null unless it names the start of a persistent record. A record start is

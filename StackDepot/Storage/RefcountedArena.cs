@@ -38,8 +38,10 @@ internal sealed unsafe class RefcountedArena
     /// <summary>Freed slots not yet reused, waiting or ready (lock).</summary>
     public int FreeCount => _free.Count;
 
+    // The depot resolves trusted handles with its own flattened copy of this formula (one load on the hot path);
+    // this one serves the checked resolution of untrusted values below.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong* Resolve(uint slot) =>
+    private ulong* Resolve(uint slot) =>
         Pools[(int)(slot >> _slotsPerPoolShift)] + (nuint)(slot & _slotsPerPoolMask) * (nuint)SlotWords;
 
     /// <summary>Resolves an untrusted slot number: null if it was never carved.</summary>
