@@ -3,27 +3,40 @@ using System.Runtime.CompilerServices;
 namespace StackDepot.Cli.Tests.Target;
 
 /// <summary>
-/// Parks five threads in <see cref="FiveChain"/> and three in <see cref="ThreeChain"/>, then prints
-/// <c>READY pid</c>. Answers each <c>ping</c> line on stdin with <c>pong N</c> (so a test can tell the process is
-/// running, not frozen) and exits when stdin closes or says <c>exit</c>.
+/// Parks five threads in <see cref="FiveChain"/> and three in <see cref="ThreeChain"/> (or, with the argument
+/// <c>async</c>, starts the <see cref="AsyncScenario"/> instead), then prints <c>READY pid</c>. Answers each
+/// <c>ping</c> line on stdin with <c>pong N</c> (so a test can tell the process is running, not frozen), each
+/// <c>gap</c> line with <c>gap MS</c> (the longest stop its <see cref="Heartbeat"/> saw since the last question), and
+/// exits when stdin closes or says <c>exit</c>.
 /// </summary>
 internal static class Program
 {
     private static readonly object Gate = new();
     private static bool _release;
 
-    private static int Main()
+    private static int Main(string[] args)
     {
         var threads = new List<Thread>();
-        for (int i = 0; i < 5; i++)
+        AsyncScenario? scenario = null;
+        if (args is ["async"])
         {
-            threads.Add(Start(FiveChain.Outer, $"five-{i}"));
+            scenario = AsyncScenario.Start();
+            threads.AddRange(scenario.Threads);
+        }
+        else
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                threads.Add(Start(FiveChain.Outer, $"five-{i}"));
+            }
+
+            for (int i = 0; i < 3; i++)
+            {
+                threads.Add(Start(ThreeChain.First, $"three-{i}"));
+            }
         }
 
-        for (int i = 0; i < 3; i++)
-        {
-            threads.Add(Start(ThreeChain.First, $"three-{i}"));
-        }
+        Heartbeat heartbeat = Heartbeat.Start();
 
         // Ready when every thread is blocked in its wait (ThreadState is set inside the wait).
         while (threads.Any(t => (t.ThreadState & ThreadState.WaitSleepJoin) == 0))
@@ -42,7 +55,14 @@ internal static class Program
                 Console.WriteLine($"pong {++pongs}");
                 Console.Out.Flush();
             }
+            else if (line == "gap")
+            {
+                Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"gap {heartbeat.TakeMaxGapMilliseconds():0.0}"));
+                Console.Out.Flush();
+            }
         }
+
+        scenario?.Release();
 
         lock (Gate)
         {
@@ -58,7 +78,7 @@ internal static class Program
         return 0;
     }
 
-    private static Thread Start(ThreadStart body, string name)
+    internal static Thread Start(ThreadStart body, string name)
     {
         var thread = new Thread(body) { IsBackground = true, Name = name };
         thread.Start();

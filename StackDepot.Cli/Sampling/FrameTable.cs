@@ -100,7 +100,7 @@ internal sealed class FrameTable(GroupBy groupBy, bool runtimeFrames)
         return new ReportFrame(name, module, ip);
     }
 
-    private static string? ModuleName(ClrModule? module)
+    internal static string? ModuleName(ClrModule? module)
     {
         if (module is null)
         {
