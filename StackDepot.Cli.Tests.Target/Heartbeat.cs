@@ -10,6 +10,8 @@ internal sealed class Heartbeat
 {
     private readonly object _gate = new();
     private long _maxGapTicks;
+    private long _last = Stopwatch.GetTimestamp();
+    private long _since = Stopwatch.GetTimestamp();
 
     private Heartbeat()
     {
@@ -23,30 +25,33 @@ internal sealed class Heartbeat
         return heartbeat;
     }
 
-    /// <summary>The longest gap since the last call, in milliseconds; resets it.</summary>
+    /// <summary>
+    /// The longest gap since the last call, in milliseconds, including the gap still open (the process may have been
+    /// resumed a moment ago, before the heartbeat thread ran again); the next measurement starts now.
+    /// </summary>
     public double TakeMaxGapMilliseconds()
     {
         lock (_gate)
         {
-            double ms = _maxGapTicks * 1000.0 / Stopwatch.Frequency;
+            long now = Stopwatch.GetTimestamp();
+            long gap = Math.Max(_maxGapTicks, now - Math.Max(_last, _since));
             _maxGapTicks = 0;
-            return ms;
+            _since = now;
+            return gap * 1000.0 / Stopwatch.Frequency;
         }
     }
 
     private void Run()
     {
-        long last = Stopwatch.GetTimestamp();
         while (true)
         {
             Thread.Sleep(1);
-            long now = Stopwatch.GetTimestamp();
             lock (_gate)
             {
-                _maxGapTicks = Math.Max(_maxGapTicks, now - last);
+                long now = Stopwatch.GetTimestamp();
+                _maxGapTicks = Math.Max(_maxGapTicks, now - Math.Max(_last, _since));
+                _last = now;
             }
-
-            last = now;
         }
     }
 }

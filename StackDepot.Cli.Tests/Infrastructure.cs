@@ -209,49 +209,22 @@ internal sealed class LineProcess : IDisposable
 /// </summary>
 public sealed class TargetFixture : IAsyncLifetime
 {
-    private LineProcess? _target;
+    private TargetProcess? _target;
 
-    public int Pid { get; private set; }
+    public int Pid => _target?.Pid ?? 0;
 
-    public async Task InitializeAsync()
-    {
-        Assert.True(File.Exists(TestPaths.TargetDll), "target not built: " + TestPaths.TargetDll);
-        _target = new LineProcess(DotnetHost.Find(), [TestPaths.TargetDll]);
-        string ready = await _target.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
-        Pid = int.Parse(ready["READY ".Length..], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(_target.Process.Id, Pid);
-    }
+    public async Task InitializeAsync() => _target = await TargetProcess.StartAsync([]);
 
     /// <summary>Asserts the target runs: not stopped, and answers a ping.</summary>
-    public async Task AssertRunningAsync()
+    public Task AssertRunningAsync()
     {
         Assert.NotNull(_target);
-        Assert.False(_target.Process.HasExited, "the target exited");
-        string state = File.ReadLines($"/proc/{Pid}/status").First(l => l.StartsWith("State:", StringComparison.Ordinal));
-        Assert.DoesNotContain("stopped", state, StringComparison.Ordinal);
-        Assert.DoesNotContain("tracing stop", state, StringComparison.Ordinal);
-        await _target.Process.StandardInput.WriteLineAsync("ping");
-        await _target.Process.StandardInput.FlushAsync();
-        string pong = await _target.WaitForLineAsync(l => l.StartsWith("pong ", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
-        Assert.StartsWith("pong ", pong);
+        return _target.AssertRunningAsync();
     }
 
     public Task DisposeAsync()
     {
-        if (_target is not null)
-        {
-            try
-            {
-                _target.Process.StandardInput.WriteLine("exit");
-                _target.Process.WaitForExit(5000);
-            }
-            catch (IOException)
-            {
-            }
-
-            _target.Dispose();
-        }
-
+        _target?.Dispose();
         return Task.CompletedTask;
     }
 }
