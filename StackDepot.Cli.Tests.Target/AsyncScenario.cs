@@ -30,14 +30,27 @@ internal sealed class AsyncScenario
     private readonly List<Thread> _threads = [];
     private readonly CancellationTokenSource _cancel = new();
     private readonly List<Socket> _sockets = [];
+    private readonly int _scale;
+    private object[]? _ballast;
+
+    private AsyncScenario(int scale) => _scale = scale;
 
     /// <summary>The threads that must be blocked before the target says READY.</summary>
     public IReadOnlyList<Thread> Threads => _threads;
 
     /// <summary>Starts every pending operation; returns when all of them are suspended at their first await.</summary>
-    public static AsyncScenario Start()
+    /// <param name="scale">Multiplies the semaphore, delay and WhenAll requests (1 for the counts above), to measure
+    /// the walk with thousands of pending tasks.</param>
+    /// <param name="ballast">Small objects kept alive beside them, to measure the walk on a larger heap.</param>
+    public static AsyncScenario Start(int scale = 1, int ballast = 0)
     {
-        var scenario = new AsyncScenario();
+        var scenario = new AsyncScenario(scale);
+        scenario._ballast = new object[ballast];
+        for (int i = 0; i < ballast; i++)
+        {
+            scenario._ballast[i] = new byte[16];
+        }
+
         scenario.StartAll();
         return scenario;
     }
@@ -45,17 +58,17 @@ internal sealed class AsyncScenario
     private void StartAll()
     {
         // Each async method runs synchronously up to its first incomplete await, so these are all pending on return.
-        for (int i = 0; i < SemaphoreRequests; i++)
+        for (int i = 0; i < SemaphoreRequests * _scale; i++)
         {
             _requests.Add(CustomsChain.ClearAsync(i, _cancel.Token));
         }
 
-        for (int i = 0; i < DelayRequests; i++)
+        for (int i = 0; i < DelayRequests * _scale; i++)
         {
             _requests.Add(TideChain.SailAsync(_cancel.Token));
         }
 
-        for (int i = 0; i < WhenAllBatches; i++)
+        for (int i = 0; i < WhenAllBatches * _scale; i++)
         {
             _requests.Add(AuditChain.ReconcileAsync(i));
         }
@@ -94,7 +107,8 @@ internal sealed class AsyncScenario
     /// <summary>Completes every pending operation and waits for the threads; the process can then exit.</summary>
     public void Release()
     {
-        CustomsChain.Inspectors.Release(SemaphoreRequests);
+        CustomsChain.Inspectors.Release(SemaphoreRequests * _scale);
+        GC.KeepAlive(_ballast);
         _cancel.Cancel();
         AuditChain.LedgerReady.TrySetResult(1);
         ManifestChain.Manifest.TrySetResult(7);

@@ -4,7 +4,7 @@ namespace StackDepot.Cli.Tests.Target;
 
 /// <summary>
 /// Parks five threads in <see cref="FiveChain"/> and three in <see cref="ThreeChain"/> (or, with the argument
-/// <c>async</c>, starts the <see cref="AsyncScenario"/> instead), then prints <c>READY pid</c>. Answers each
+/// <c>async [scale [ballast]]</c>, starts the <see cref="AsyncScenario"/> instead), then prints <c>READY pid</c>. Answers each
 /// <c>ping</c> line on stdin with <c>pong N</c> (so a test can tell the process is running, not frozen), each
 /// <c>gap</c> line with <c>gap MS</c> (the longest stop its <see cref="Heartbeat"/> saw since the last question), and
 /// exits when stdin closes or says <c>exit</c>.
@@ -18,9 +18,12 @@ internal static class Program
     {
         var threads = new List<Thread>();
         AsyncScenario? scenario = null;
-        if (args is ["async"])
+        if (args is ["async", ..])
         {
-            scenario = AsyncScenario.Start();
+            // async [scale [ballast]]: see AsyncScenario.Start.
+            scenario = AsyncScenario.Start(
+                args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1,
+                args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0);
             threads.AddRange(scenario.Threads);
         }
         else

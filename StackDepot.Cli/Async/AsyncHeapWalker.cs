@@ -43,6 +43,10 @@ internal sealed class AsyncHeapWalker
     private readonly List<(AsyncNode Node, ulong Continuation)> _pendingContinuations = [];
     private readonly List<(AsyncNode Box, ulong Awaited, string? AwaiterType)> _pendingAwaits = [];
     private readonly Dictionary<(ulong MethodTable, int State), ulong> _methodFrames = [];
+    private readonly Dictionary<ulong, MachineLayout> _layouts = [];
+    private readonly TargetBytes _bytes;
+    private ClrType? _lastType;
+    private TypeFacts? _lastFacts;
     private readonly ClrType? _taskType;
     private readonly ulong _completionSentinel;
 
@@ -53,6 +57,7 @@ internal sealed class AsyncHeapWalker
         _runtime = runtime;
         _heap = runtime.Heap;
         _frames = frames;
+        _bytes = new TargetBytes(runtime.DataTarget.DataReader);
         _taskType = runtime.BaseClassLibrary.GetTypeByName("System.Threading.Tasks.Task");
         ClrStaticField? sentinel = _taskType?.GetStaticFieldByName("s_taskCompletionSentinel");
         if (sentinel is not null && runtime.BaseClassLibrary.AppDomain is { } domain)
@@ -228,7 +233,8 @@ internal sealed class AsyncHeapWalker
 
     private void VisitTask(ClrObject obj, TypeFacts facts)
     {
-        int flags = facts.StateFlags!.Read<int>(obj.Address, interior: false);
+        _bytes.Load(obj.Address, obj.Size);
+        int flags = _bytes.Read<int>(facts.StateFlags!.GetAddress(obj.Address));
         if ((flags & CompletedMask) != 0)
         {
             return;
@@ -238,22 +244,22 @@ internal sealed class AsyncHeapWalker
         AsyncNode node;
         if (facts.StateMachine is not null)
         {
-            (ulong address, bool interior, ClrType? smType) = StateMachineOf(obj, facts);
-            int state = smType?.GetFieldByName("<>1__state") is { } stateField ? stateField.Read<int>(address, interior) : -1;
-            node = _graph.Add(obj.Address, MethodFrame(smType, state), isAsyncMethod: true);
-            if (state >= 0 && smType is not null)
+            (ulong fields, MachineLayout? layout) = StateMachineOf(obj, facts);
+            int state = layout?.State is { } stateField ? _bytes.Read<int>(fields + (ulong)stateField.Offset) : -1;
+            node = _graph.Add(obj.Address, MethodFrame(layout?.Type, state), isAsyncMethod: true);
+            if (state >= 0 && layout is not null)
             {
-                QueueAwaited(node, address, interior, smType);
+                QueueAwaited(node, fields, layout);
             }
         }
         else
         {
-            string? method = facts.Action is null ? null : DelegateMethod(facts.Action.ReadObject(obj.Address, interior: false));
+            string? method = facts.Action is null ? null : DelegateMethod(_heap.GetObject(_bytes.ReadPointer(facts.Action.GetAddress(obj.Address))));
             string name = AwaitedThingNames.ForTask(facts.Name, isPromise: (flags & PromiseTask) != 0, delegateMethod: method);
             node = _graph.Add(obj.Address, _frames.Intern(name, null), isAsyncMethod: false);
         }
 
-        ulong continuation = facts.Continuation!.ReadObject(obj.Address, interior: false).Address;
+        ulong continuation = _bytes.ReadPointer(facts.Continuation!.GetAddress(obj.Address));
         if (continuation != 0)
         {
             _pendingContinuations.Add((node, continuation));
@@ -264,38 +270,43 @@ internal sealed class AsyncHeapWalker
     /// pending only while its method has a current awaiter.</summary>
     private void VisitPoolingBox(ClrObject obj, TypeFacts facts)
     {
-        (ulong address, bool interior, ClrType? smType) = StateMachineOf(obj, facts);
-        if (smType?.GetFieldByName("<>1__state") is not { } stateField)
+        _bytes.Load(obj.Address, obj.Size);
+        (ulong fields, MachineLayout? layout) = StateMachineOf(obj, facts);
+        if (layout?.State is not { } stateField)
         {
             return;
         }
 
-        int state = stateField.Read<int>(address, interior);
-        if (state < 0 || !TryCurrentAwaiter(address, interior, smType, out _, out _))
+        int state = _bytes.Read<int>(fields + (ulong)stateField.Offset);
+        if (state < 0 || !TryCurrentAwaiter(fields, layout, out _, out _))
         {
             return;
         }
 
         PendingTasks++;
-        AsyncNode node = _graph.Add(obj.Address, MethodFrame(smType, state), isAsyncMethod: true);
-        QueueAwaited(node, address, interior, smType);
+        AsyncNode node = _graph.Add(obj.Address, MethodFrame(layout.Type, state), isAsyncMethod: true);
+        QueueAwaited(node, fields, layout);
     }
 
-    private static (ulong Address, bool Interior, ClrType? Type) StateMachineOf(ClrObject box, TypeFacts facts)
+    /// <summary>Where the state machine's fields start (inside the box for a struct, in its own object for a class, as
+    /// in Debug builds) and its layout.</summary>
+    private (ulong Fields, MachineLayout? Layout) StateMachineOf(ClrObject box, TypeFacts facts)
     {
         ClrInstanceField field = facts.StateMachine!;
         if (field.IsValueType)
         {
-            return (field.GetAddress(box.Address, interior: false), true, field.Type);
+            return (field.GetAddress(box.Address), field.Type is { } type ? Layout(type) : null);
         }
 
-        ClrObject machine = field.ReadObject(box.Address, interior: false);
-        return (machine.Address, false, machine.IsNull ? null : machine.Type);
+        ulong machine = _bytes.ReadPointer(field.GetAddress(box.Address));
+        return machine == 0 || _heap.GetObjectType(machine) is not { } machineType
+            ? (0, null)
+            : (machine + (ulong)_runtime.DataTarget.DataReader.PointerSize, Layout(machineType));
     }
 
-    private void QueueAwaited(AsyncNode box, ulong machine, bool interior, ClrType machineType)
+    private void QueueAwaited(AsyncNode box, ulong fields, MachineLayout layout)
     {
-        if (TryCurrentAwaiter(machine, interior, machineType, out ulong awaited, out string? awaiterType))
+        if (TryCurrentAwaiter(fields, layout, out ulong awaited, out string? awaiterType))
         {
             _pendingAwaits.Add((box, awaited, awaiterType));
         }
@@ -307,53 +318,21 @@ internal sealed class AsyncHeapWalker
     /// object (a task, a ValueTask's source, a reference-type awaiter) or, for a struct awaiter with nothing to follow,
     /// its type name.
     /// </summary>
-    private bool TryCurrentAwaiter(ulong machine, bool interior, ClrType machineType, out ulong awaited, out string? awaiterType)
+    private bool TryCurrentAwaiter(ulong fields, MachineLayout layout, out ulong awaited, out string? awaiterType)
     {
         awaited = 0;
         awaiterType = null;
-        string? yield = null;
-        foreach (ClrInstanceField field in machineType.Fields)
+        foreach (AwaiterSlot slot in layout.Awaiters)
         {
-            if (field.Name is not { } name || !name.StartsWith("<>u__", StringComparison.Ordinal))
+            ulong at = fields + (ulong)slot.Offset;
+            switch (slot.Kind)
             {
-                continue;
-            }
-
-            if (field.IsObjectReference)
-            {
-                ClrObject value = field.ReadObject(machine, interior);
-                if (!value.IsNull)
-                {
-                    awaited = value.Address;
+                case AwaiterKind.Object:
+                    awaited = _bytes.ReadPointer(at);
+                    break;
+                case AwaiterKind.Struct when !_bytes.IsZero(at, slot.Size):
+                    awaiterType = slot.TypeName;
                     return true;
-                }
-
-                continue;
-            }
-
-            if (field.Type is not { } structType)
-            {
-                continue;
-            }
-
-            ulong at = field.GetAddress(machine, interior);
-            if (structType.GetFieldByName("m_task") is { } task)
-            {
-                awaited = task.ReadObject(at, interior: true).Address;
-            }
-            else if (structType.GetFieldByName("_value") is { Type: { } valueTask } value && valueTask.GetFieldByName("_obj") is { } source)
-            {
-                awaited = source.ReadObject(value.GetAddress(at, interior: true), interior: true).Address;
-            }
-            else if (structType.Name == "System.Runtime.CompilerServices.YieldAwaitable+YieldAwaiter")
-            {
-                yield = structType.Name;
-                continue;
-            }
-            else if (!IsZero(at, structType))
-            {
-                awaiterType = structType.Name ?? "awaiter";
-                return true;
             }
 
             if (awaited != 0)
@@ -362,17 +341,19 @@ internal sealed class AsyncHeapWalker
             }
         }
 
-        awaiterType = yield;
-        return yield is not null;
+        awaiterType = layout.Yield;
+        return awaiterType is not null;
     }
 
-    /// <summary>True when the struct at <paramref name="address"/> holds only zero bytes (an awaiter the compiler cleared).</summary>
-    private bool IsZero(ulong address, ClrType structType)
+    private MachineLayout Layout(ClrType machineType)
     {
-        int size = Math.Clamp(structType.StaticSize - (2 * IntPtr.Size), 0, 256);
-        Span<byte> bytes = stackalloc byte[size];
-        int read = _runtime.DataTarget.DataReader.Read(address, bytes);
-        return !bytes[..read].ContainsAnyExcept((byte)0);
+        if (!_layouts.TryGetValue(machineType.MethodTable, out MachineLayout? layout))
+        {
+            layout = MachineLayout.Of(machineType, _runtime.DataTarget.DataReader.PointerSize);
+            _layouts.Add(machineType.MethodTable, layout);
+        }
+
+        return layout;
     }
 
     private void LinkAwaited(AsyncNode box, ulong awaited, string? awaiterType)
@@ -550,13 +531,144 @@ internal sealed class AsyncHeapWalker
 
     private TypeFacts Facts(ClrType type)
     {
+        // Objects of one type often lie next to each other: the last answer is checked first.
+        if (ReferenceEquals(type, _lastType))
+        {
+            return _lastFacts!;
+        }
+
         if (!_types.TryGetValue(type.MethodTable, out TypeFacts? facts))
         {
             facts = TypeFacts.Of(type, _taskType);
             _types.Add(type.MethodTable, facts);
         }
 
+        _lastType = type;
+        _lastFacts = facts;
         return facts;
+    }
+
+    private enum AwaiterKind
+    {
+        /// <summary>The awaited object is a pointer at the slot's offset (a task awaiter's task, a ValueTask's object,
+        /// a reference-type awaiter itself).</summary>
+        Object,
+
+        /// <summary>A struct awaiter with nothing known to follow: current when any of its bytes is not zero.</summary>
+        Struct,
+    }
+
+    /// <summary>One <c>&lt;&gt;u__N</c> awaiter field of a state machine, reduced to where to look.</summary>
+    /// <param name="Kind">How to read it.</param>
+    /// <param name="Offset">From the start of the state machine's fields to the pointer (or the struct).</param>
+    /// <param name="Size">The struct's size (<see cref="AwaiterKind.Struct"/>).</param>
+    /// <param name="TypeName">The awaiter's type (<see cref="AwaiterKind.Struct"/>).</param>
+    private readonly record struct AwaiterSlot(AwaiterKind Kind, int Offset, int Size = 0, string? TypeName = null);
+
+    /// <summary>A state machine type's <c>&lt;&gt;1__state</c> field and awaiter fields, found once per type.</summary>
+    private sealed class MachineLayout
+    {
+        private const string YieldAwaiter = "System.Runtime.CompilerServices.YieldAwaitable+YieldAwaiter";
+
+        public required ClrType Type { get; init; }
+
+        public ClrInstanceField? State { get; init; }
+
+        public required AwaiterSlot[] Awaiters { get; init; }
+
+        /// <summary>The YieldAwaiter's type name when the machine has one (it holds no data, so it cannot be seen
+        /// to be current: a suspended machine with no other awaiter set is taken to be yielding).</summary>
+        public string? Yield { get; init; }
+
+        public static MachineLayout Of(ClrType type, int pointerSize)
+        {
+            var slots = new List<AwaiterSlot>();
+            string? yield = null;
+            foreach (ClrInstanceField field in type.Fields)
+            {
+                if (field.Name is not { } name || !name.StartsWith("<>u__", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                if (field.IsObjectReference)
+                {
+                    slots.Add(new AwaiterSlot(AwaiterKind.Object, field.Offset));
+                }
+                else if (field.Type is { } awaiter)
+                {
+                    if (awaiter.GetFieldByName("m_task") is { } task)
+                    {
+                        slots.Add(new AwaiterSlot(AwaiterKind.Object, field.Offset + task.Offset));
+                    }
+                    else if (awaiter.GetFieldByName("_value") is { Type: { } valueTask } value && valueTask.GetFieldByName("_obj") is { } source)
+                    {
+                        slots.Add(new AwaiterSlot(AwaiterKind.Object, field.Offset + value.Offset + source.Offset));
+                    }
+                    else if (awaiter.Name == YieldAwaiter)
+                    {
+                        yield = YieldAwaiter;
+                    }
+                    else
+                    {
+                        // A boxed value type's size counts the object header and method table.
+                        slots.Add(new AwaiterSlot(AwaiterKind.Struct, field.Offset, Math.Clamp(awaiter.StaticSize - (2 * pointerSize), 0, 256), awaiter.Name ?? "awaiter"));
+                    }
+                }
+            }
+
+            return new MachineLayout { Type = type, State = type.GetFieldByName("<>1__state"), Awaiters = [.. slots], Yield = yield };
+        }
+    }
+
+    /// <summary>
+    /// A window of the target's memory around the objects being read: a live target answers each read with a system
+    /// call, so one read of 64 KiB serves the many tasks that lie close together on the heap (the heap walk goes up
+    /// the addresses). Reads outside the window go to the target.
+    /// </summary>
+    private sealed class TargetBytes(IDataReader reader)
+    {
+        private const int Capacity = 64 * 1024;
+
+        private readonly byte[] _bytes = new byte[Capacity];
+        private ulong _start;
+        private int _length;
+
+        /// <summary>Makes sure the window holds [address, address + size), reading from address on when it does not.</summary>
+        public void Load(ulong address, ulong size)
+        {
+            if (address >= _start && address - _start + size <= (ulong)_length)
+            {
+                return;
+            }
+
+            _start = address;
+            _length = Math.Max(0, reader.Read(address, _bytes));
+        }
+
+        public T Read<T>(ulong address)
+            where T : unmanaged
+        {
+            ulong offset = address - _start; // wraps to a huge value below the start
+            return offset + (ulong)System.Runtime.CompilerServices.Unsafe.SizeOf<T>() <= (ulong)_length
+                ? System.Runtime.InteropServices.MemoryMarshal.Read<T>(_bytes.AsSpan((int)offset))
+                : reader.Read(address, out T value) ? value : default;
+        }
+
+        public ulong ReadPointer(ulong address) => reader.PointerSize == 8 ? Read<ulong>(address) : Read<uint>(address);
+
+        public bool IsZero(ulong address, int size)
+        {
+            Span<byte> bytes = stackalloc byte[size];
+            ulong offset = address - _start;
+            if (offset + (ulong)size <= (ulong)_length)
+            {
+                return !_bytes.AsSpan((int)offset, size).ContainsAnyExcept((byte)0);
+            }
+
+            int read = reader.Read(address, bytes);
+            return !bytes[..Math.Max(0, read)].ContainsAnyExcept((byte)0);
+        }
     }
 
     private enum ObjectKind
