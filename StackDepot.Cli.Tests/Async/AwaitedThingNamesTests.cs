@@ -19,11 +19,12 @@ public sealed class AwaitedThingNamesTests
         Assert.Equal(expected, AwaitedThingNames.ForTask(type, promise, method));
 
     [Theory]
-    [InlineData("System.Net.Sockets.Socket+AwaitableSocketAsyncEventArgs", true, "[awaiting socket receive]")]
-    [InlineData("System.Net.Sockets.Socket+AwaitableSocketAsyncEventArgs", false, "[awaiting socket send]")]
+    [InlineData("System.Net.Sockets.Socket+AwaitableSocketAsyncEventArgs", 4, "[awaiting socket receive]")]
+    [InlineData("System.Net.Sockets.Socket+AwaitableSocketAsyncEventArgs", 1, "[awaiting socket accept]")]
+    [InlineData("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.Internal.SocketSender", 7, "[awaiting socket send]")]
     [InlineData("System.IO.Pipelines.Pipe+DefaultPipeReader", null, "[awaiting PipeReader.ReadAsync]")]
     [InlineData("System.Threading.Channels.BoundedChannel<System.Int32>+BlockedReadAsyncOperation<System.Int32>", null, "[awaiting ChannelReader.ReadAsync]")]
     [InlineData("App.Wire+Source", null, "[awaiting App.Wire+Source]")]
-    public void Names_value_task_sources(string type, bool? receive, string expected) =>
-        Assert.Equal(expected, AwaitedThingNames.ForSource(type, receive));
+    public void Names_value_task_sources(string type, int? socketOperation, string expected) =>
+        Assert.Equal(expected, AwaitedThingNames.ForSource(type, socketOperation));
 }

@@ -10,6 +10,11 @@ public sealed class StateMachineNamesTests
     [InlineData("App.Program+<>c+<<Main>b__0_0>d", "App.Program", "Main.lambda", "<Main>b__0_0", "App.Program+<>c")]
     [InlineData("App.Program+<>c__DisplayClass2_0+<<RunAsync>b__1>d", "App.Program", "RunAsync.lambda", "<RunAsync>b__1", "App.Program+<>c__DisplayClass2_0")]
     [InlineData("App.Program+<<Main>g__PollAsync|0_1>d", "App.Program", "Main.PollAsync", "<Main>g__PollAsync|0_1", "App.Program")]
+    [InlineData("Program+<>c+<<<Main>$>b__0_1>d", "Program", "Main.lambda", "<<Main>$>b__0_1", "Program+<>c")]
+    [InlineData("Program+<<Main>$>d__0", "Program", "Main", "<Main>$", "Program")]
+    [InlineData("Program+<<<Main>$>g__Poll|0_0>d", "Program", "Main.Poll", "<<Main>$>g__Poll|0_0", "Program")]
+    [InlineData("Microsoft.AspNetCore.Http.RequestDelegateFactory+<<ExecuteTaskOfString>g__ExecuteAwaited|110_0>d",
+        "Microsoft.AspNetCore.Http.RequestDelegateFactory", "ExecuteTaskOfString.ExecuteAwaited", "<ExecuteTaskOfString>g__ExecuteAwaited|110_0", "Microsoft.AspNetCore.Http.RequestDelegateFactory")]
     [InlineData("App.Cache<System.String>+<LoadAsync>d__3", "App.Cache<System.String>", "LoadAsync", "LoadAsync", "App.Cache<System.String>")]
     [InlineData("App.Mapper+<MapAsync>d__7<System.Int32>", "App.Mapper", "MapAsync", "MapAsync", "App.Mapper")]
     [InlineData("Microsoft.AspNetCore.Server.Kestrel.Core.Internal.Http.HttpProtocol+<ProcessRequests>d__238<Microsoft.AspNetCore.Hosting.HostingApplication+Context>",

@@ -384,7 +384,7 @@ internal sealed class AsyncHeapWalker
         TypeFacts facts = Facts(type);
         string name = facts.Kind == ObjectKind.Task
             ? AwaitedThingNames.CompletedTask
-            : AwaitedThingNames.ForSource(facts.Name, facts.IsReceive?.Read<bool>(awaited, interior: false));
+            : AwaitedThingNames.ForSource(facts.Name, facts.SocketOperation?.Read<int>(awaited, interior: false));
         AsyncNode source = _graph.Add(awaited, _frames.Intern(name, null), isAsyncMethod: false);
         _graph.Link(source, box);
     }
@@ -707,7 +707,8 @@ internal sealed class AsyncHeapWalker
 
         public ClrInstanceField? DelegateTarget { get; private init; }
 
-        public ClrInstanceField? IsReceive { get; private init; }
+        /// <summary>For socket event args: <c>SocketAsyncEventArgs._completedOperation</c>, the operation in flight.</summary>
+        public ClrInstanceField? SocketOperation { get; private init; }
 
         public static TypeFacts Of(ClrType type, ClrType? taskType)
         {
@@ -770,7 +771,7 @@ internal sealed class AsyncHeapWalker
                 }
             }
 
-            return new TypeFacts { Name = name, IsReceive = type.GetFieldByName("_isReadForCaching") };
+            return new TypeFacts { Name = name, SocketOperation = IsSocketEventArgs(type) ? type.GetFieldByName("_completedOperation") : null };
         }
 
         private static bool IsTask(ClrType type, ClrType? taskType)
@@ -791,6 +792,19 @@ internal sealed class AsyncHeapWalker
             for (ClrType? t = type.BaseType; t is not null; t = t.BaseType)
             {
                 if (t.Name == "System.MulticastDelegate" || t.Name == "System.Delegate")
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsSocketEventArgs(ClrType type)
+        {
+            for (ClrType? t = type; t is not null; t = t.BaseType)
+            {
+                if (t.Name == "System.Net.Sockets.SocketAsyncEventArgs")
                 {
                     return true;
                 }

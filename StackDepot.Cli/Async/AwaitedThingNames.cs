@@ -77,19 +77,26 @@ internal static class AwaitedThingNames
 
     /// <summary>An awaited object that is not a task: the source behind a ValueTask, or a custom awaiter.</summary>
     /// <param name="typeName">Its type, as ClrMD prints it.</param>
-    /// <param name="isReceive">For socket event args: whether the operation is a receive; null when unknown.</param>
-    public static string ForSource(string typeName, bool? isReceive)
+    /// <param name="socketOperation">For socket event args (<c>SocketAsyncEventArgs</c> and the types built on it,
+    /// such as Kestrel's receiver and sender): the operation in flight, a <c>SocketAsyncOperation</c> value.</param>
+    public static string ForSource(string typeName, int? socketOperation)
     {
         ArgumentNullException.ThrowIfNull(typeName);
+        if (socketOperation is { } operation)
+        {
+            return operation switch
+            {
+                1 => "[awaiting socket accept]",
+                2 => "[awaiting socket connect]",
+                3 => "[awaiting socket disconnect]",
+                4 or 5 or 6 => "[awaiting socket receive]",
+                7 or 8 or 9 => "[awaiting socket send]",
+                _ => "[awaiting socket I/O]",
+            };
+        }
+
         switch (typeName)
         {
-            case "System.Net.Sockets.Socket+AwaitableSocketAsyncEventArgs":
-                return isReceive switch
-                {
-                    true => "[awaiting socket receive]",
-                    false => "[awaiting socket send]",
-                    null => "[awaiting socket I/O]",
-                };
             case "System.IO.Pipelines.Pipe+DefaultPipeReader":
             case "System.IO.Pipelines.Pipe":
                 return "[awaiting PipeReader.ReadAsync]";

@@ -1,14 +1,13 @@
-using System.Text.RegularExpressions;
-
 namespace StackDepot.Cli.Async;
 
 /// <summary>
 /// Names async methods from their compiler-generated state-machine types, as the user wrote them:
 /// <c>Harbor.Customs+&lt;InspectAsync&gt;d__4</c> is <c>Harbor.Customs.InspectAsync</c>. The one place that knows the
 /// C# compiler's naming scheme (<c>&lt;Method&gt;d__N</c>, lambdas <c>&lt;Outer&gt;b__N_M</c>, local functions
-/// <c>&lt;Outer&gt;g__Local|N_M</c>, closure classes <c>&lt;&gt;c</c> and <c>&lt;&gt;c__DisplayClassN_M</c>).
+/// <c>&lt;Outer&gt;g__Local|N_M</c>, top-level statements <c>&lt;Main&gt;$</c>, closure classes <c>&lt;&gt;c</c> and
+/// <c>&lt;&gt;c__DisplayClassN_M</c>).
 /// </summary>
-internal static partial class StateMachineNames
+internal static class StateMachineNames
 {
     /// <summary>
     /// Splits a state-machine type name into the type that declares the async method and the method's name.
@@ -27,45 +26,123 @@ internal static partial class StateMachineNames
     {
         ArgumentNullException.ThrowIfNull(stateMachineType);
         declaringType = method = kickoff = closureType = string.Empty;
-        Match last = Match.Empty;
-        for (Match m = StateMachine().Match(stateMachineType); m.Success; m = m.NextMatch())
+
+        // The state machine is the last nested type "+<kickoff>d" or "+<kickoff>d__N", maybe with generic arguments.
+        for (int plus = stateMachineType.LastIndexOf("+<", StringComparison.Ordinal); plus > 0;
+             plus = stateMachineType.LastIndexOf("+<", plus - 1, StringComparison.Ordinal))
         {
-            last = m;
+            int close = MatchingClose(stateMachineType, plus + 1);
+            if (close < 0 || !IsStateMachineSuffix(stateMachineType.AsSpan(close + 1)))
+            {
+                continue;
+            }
+
+            kickoff = stateMachineType[(plus + 2)..close];
+            if (kickoff.Length == 0)
+            {
+                continue;
+            }
+
+            method = Readable(kickoff);
+            closureType = stateMachineType[..plus];
+            declaringType = WithoutClosureClasses(closureType);
+            return declaringType.Length > 0;
         }
 
-        if (!last.Success)
-        {
-            return false;
-        }
-
-        kickoff = last.Groups["kickoff"].Value;
-        method = Readable(kickoff);
-        closureType = stateMachineType[..last.Index];
-        declaringType = ClosureClass().Replace(closureType, string.Empty);
-        return declaringType.Length > 0;
+        return false;
     }
 
     /// <summary>A compiler-generated method name made readable: <c>&lt;Main&gt;b__0_0</c> is <c>Main.lambda</c>,
-    /// <c>&lt;Main&gt;g__Local|0_0</c> is <c>Main.Local</c>; other names are returned as they are.</summary>
+    /// <c>&lt;Main&gt;g__Local|0_0</c> is <c>Main.Local</c>, <c>&lt;Main&gt;$</c> is <c>Main</c>; other names are
+    /// returned as they are.</summary>
     internal static string Readable(string name)
     {
-        Match m = Generated().Match(name);
-        if (!m.Success)
+        if (name.Length == 0 || name[0] != '<')
         {
             return name;
         }
 
-        string outer = m.Groups["outer"].Value;
-        return m.Groups["local"].Success ? outer + "." + m.Groups["local"].Value : outer + ".lambda";
+        int close = MatchingClose(name, 0);
+        if (close < 0)
+        {
+            return name;
+        }
+
+        string outer = Readable(name[1..close]);
+        string rest = name[(close + 1)..];
+        if (rest == "$")
+        {
+            return outer;
+        }
+
+        if (rest.StartsWith("g__", StringComparison.Ordinal))
+        {
+            string local = rest[3..];
+            int bar = local.IndexOf('|', StringComparison.Ordinal);
+            return outer + "." + (bar >= 0 ? local[..bar] : local);
+        }
+
+        return outer + ".lambda";
     }
 
-    /// <summary>"+&lt;Name&gt;d__N" (or "+&lt;Name&gt;d" for lambdas), Name possibly itself "&lt;Outer&gt;b__0_0", at the end or before generic arguments.</summary>
-    [GeneratedRegex(@"\+<(?<kickoff><[^<>]*>[^<>+]*|[^<>+]+)>d(?:__\d+)?(?=<|$)", RegexOptions.CultureInvariant)]
-    private static partial Regex StateMachine();
+    /// <summary>The index of the '&gt;' that closes the '&lt;' at <paramref name="open"/>, or -1.</summary>
+    private static int MatchingClose(string text, int open)
+    {
+        int depth = 0;
+        for (int i = open; i < text.Length; i++)
+        {
+            if (text[i] == '<')
+            {
+                depth++;
+            }
+            else if (text[i] == '>' && --depth == 0)
+            {
+                return i;
+            }
+        }
 
-    [GeneratedRegex(@"(?:\+<>c(?:__DisplayClass[\d_]+)?)+$", RegexOptions.CultureInvariant)]
-    private static partial Regex ClosureClass();
+        return -1;
+    }
 
-    [GeneratedRegex(@"^<(?<outer>[^<>]+)>(?:g__(?<local>[^|]+)\|[\d_]+|[a-z]__[\d_]+)$", RegexOptions.CultureInvariant)]
-    private static partial Regex Generated();
+    /// <summary>"d", or "d__" and digits, then the end or a generic argument list up to the end.</summary>
+    private static bool IsStateMachineSuffix(ReadOnlySpan<char> rest)
+    {
+        if (rest.Length == 0 || rest[0] != 'd')
+        {
+            return false;
+        }
+
+        int i = 1;
+        if (rest[i..].StartsWith("__"))
+        {
+            i += 2;
+            int digits = i;
+            while (i < rest.Length && char.IsAsciiDigit(rest[i]))
+            {
+                i++;
+            }
+
+            if (i == digits)
+            {
+                return false;
+            }
+        }
+
+        return i == rest.Length || (rest[i] == '<' && rest[^1] == '>');
+    }
+
+    /// <summary>Drops trailing compiler-generated closure classes: <c>App.Program+&lt;&gt;c</c> is <c>App.Program</c>.</summary>
+    private static string WithoutClosureClasses(string type)
+    {
+        while (true)
+        {
+            int plus = type.LastIndexOf("+<>c", StringComparison.Ordinal);
+            if (plus < 0 || (plus + 4 < type.Length && !type.AsSpan(plus + 4).StartsWith("__DisplayClass")))
+            {
+                return type;
+            }
+
+            type = type[..plus];
+        }
+    }
 }
