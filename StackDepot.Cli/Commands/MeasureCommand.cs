@@ -29,7 +29,7 @@ internal static class MeasureCommand
 
             int target = pid.Value;
             using var depot = new Depot(new DepotOptions { MaxFrames = 256 });
-            var frames = new FrameTable(GroupBy.Method, runtimeFrames: false);
+            var frames = new ClrFrameTable(GroupBy.Method, runtimeFrames: false);
             var walker = new StackWalker(frames, 256);
             var builder = new StackReportBuilder(depot, [ReportValueType.Samples], frames.Get);
             var plain = new List<double>();

@@ -77,7 +77,7 @@ internal static class StacksRunner
         }
 
         using var depot = new Depot(new DepotOptions { MaxFrames = settings.MaxFrames, Name = "stackdepot-cli" });
-        var frames = new FrameTable(settings.GroupBy, settings.RuntimeFrames);
+        var frames = new ClrFrameTable(settings.GroupBy, settings.RuntimeFrames);
         var walker = new StackWalker(frames, settings.MaxFrames);
         var builder = new StackReportBuilder(depot, [samples == 1 ? ReportValueType.Threads : ReportValueType.Samples], frames.Get);
         var budget = TimeSpan.FromMilliseconds(settings.TimeoutMs);
