@@ -2,12 +2,27 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Diagnostics.Runtime;
 using StackDepot.Cli.Targets;
+using StackDepot.Reporting;
 
 namespace StackDepot.Cli.Sampling;
 
-/// <summary>Reads the one snapshot a dump file holds.</summary>
-internal static class DumpSource
+/// <summary>Reads the one snapshot a dump file holds, with ClrMD.</summary>
+/// <param name="path">The dump file.</param>
+/// <param name="walker">Walks the threads into frame ids and names them.</param>
+internal sealed class DumpSource(string path, StackWalker walker) : IStackSource
 {
+    /// <inheritdoc/>
+    public string Target => $"dump {path}";
+
+    /// <inheritdoc/>
+    public bool StopsTarget => false;
+
+    /// <inheritdoc/>
+    public string RuntimeVersion { get; private set; } = "?";
+
+    /// <inheritdoc/>
+    public ReportFrame GetFrame(ulong frameId) => walker.Frames.Get(frameId);
+
     /// <summary>Checks the file before ClrMD sees it: present, a core dump or minidump, complete, our architecture.</summary>
     public static void Check(string path)
     {
@@ -75,7 +90,7 @@ internal static class DumpSource
     }
 
     /// <summary>Loads the dump and walks its threads.</summary>
-    public static Snapshot Capture(string path, StackWalker walker, TimeSpan budget, CancellationToken cancellation, out string runtimeVersion)
+    public Snapshot Capture(TimeSpan budget, CancellationToken cancellation)
     {
         Check(path);
         DataTarget target;
@@ -100,7 +115,7 @@ internal static class DumpSource
             ClrInfo clr;
             try
             {
-                clr = LiveSource.FindRuntime(target)
+                clr = ClrRuntimes.Find(target)
                     ?? throw new CliException(ExitCode.BadDump, $"{path} holds no .NET runtime (not a dump of a .NET process, or too damaged)");
             }
             catch (Exception e) when (e is InvalidDataException or IOException or EndOfStreamException or OverflowException or IndexOutOfRangeException)
@@ -108,8 +123,8 @@ internal static class DumpSource
                 throw new CliException(ExitCode.BadDump, $"{path} is corrupt: {e.Message}", e);
             }
 
-            runtimeVersion = LiveSource.VersionOf(clr);
-            using ClrRuntime runtime = LiveSource.CreateRuntime(clr, path);
+            RuntimeVersion = ClrRuntimes.VersionOf(clr);
+            using ClrRuntime runtime = ClrRuntimes.Create(clr, path);
             return walker.Walk(runtime, Stopwatch.StartNew(), budget, cancellation);
         }
     }

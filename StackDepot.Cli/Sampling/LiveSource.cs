@@ -2,17 +2,33 @@ using System.Diagnostics;
 using Microsoft.Diagnostics.Runtime;
 using Serilog;
 using StackDepot.Cli.Targets;
+using StackDepot.Reporting;
 
 namespace StackDepot.Cli.Sampling;
 
-/// <summary>Takes snapshots of a live process: each one attaches with suspend, walks and detaches at once.</summary>
-internal static class LiveSource
+/// <summary>Takes snapshots of a live process with ClrMD: each one attaches with suspend, walks and detaches at once.</summary>
+/// <param name="pid">The process.</param>
+/// <param name="walker">Walks the threads into frame ids and names them.</param>
+/// <param name="log">Where the stop time of each snapshot is logged (debug).</param>
+internal sealed class LiveSource(int pid, StackWalker walker, ILogger log) : IStackSource
 {
+    /// <inheritdoc/>
+    public string Target => $"process {pid}";
+
+    /// <inheritdoc/>
+    public bool StopsTarget => true;
+
+    /// <inheritdoc/>
+    public string RuntimeVersion { get; private set; } = "?";
+
+    /// <inheritdoc/>
+    public ReportFrame GetFrame(ulong frameId) => walker.Frames.Get(frameId);
+
     /// <summary>
-    /// Attaches to <paramref name="pid"/> (suspending it), walks every thread and detaches. The target is released
-    /// before this returns or throws, whatever happens (error, timeout, cancellation).
+    /// Attaches to the process (suspending it), walks every thread and detaches. The target is released before this
+    /// returns or throws, whatever happens (error, timeout, cancellation).
     /// </summary>
-    public static Snapshot Capture(int pid, StackWalker walker, TimeSpan budget, CancellationToken cancellation, out string runtimeVersion)
+    public Snapshot Capture(TimeSpan budget, CancellationToken cancellation)
     {
         cancellation.ThrowIfCancellationRequested();
         DataTarget? target = null;
@@ -20,11 +36,11 @@ internal static class LiveSource
         try
         {
             target = Attach(pid);
-            ClrInfo clr = FindRuntime(target)
+            ClrInfo clr = ClrRuntimes.Find(target)
                 ?? throw new CliException(ExitCode.NotDotNet, $"process {pid} does not run a .NET (Core) runtime stackdepot can inspect");
-            runtimeVersion = VersionOf(clr);
+            RuntimeVersion = ClrRuntimes.VersionOf(clr);
             StackWalker.Check(frozen, budget, cancellation);
-            using ClrRuntime runtime = CreateRuntime(clr, $"process {pid}");
+            using ClrRuntime runtime = ClrRuntimes.Create(clr, $"process {pid}");
             Snapshot snapshot = walker.Walk(runtime, frozen, budget, cancellation);
             snapshot.Frozen = frozen.Elapsed;
             return snapshot;
@@ -33,7 +49,7 @@ internal static class LiveSource
         {
             target?.Dispose(); // detaches: the target runs again
             frozen.Stop();
-            Log.Debug("Process {Pid} was stopped for {Ms:0.0} ms", pid, frozen.Elapsed.TotalMilliseconds);
+            log.Debug("Process {Pid} was stopped for {Ms:0.0} ms", pid, frozen.Elapsed.TotalMilliseconds);
         }
     }
 
@@ -58,34 +74,6 @@ internal static class LiveSource
         catch (Exception e) when (e is ClrDiagnosticsException or IOException or InvalidOperationException or PlatformNotSupportedException)
         {
             throw new CliException(ExitCode.Failure, $"cannot attach to process {pid}: {e.Message}", e);
-        }
-    }
-
-    /// <summary>The runtime version: ClrMD's, or on Linux the shared-framework directory the runtime was loaded from.</summary>
-    internal static string VersionOf(ClrInfo clr)
-    {
-        if (clr.Version is { Major: > 0 } version)
-        {
-            return version.ToString();
-        }
-
-        string? directory = Path.GetFileName(Path.GetDirectoryName(clr.ModuleInfo.FileName));
-        return directory is not null && Version.TryParse(directory.Split('-')[0], out _) ? directory : "unknown version";
-    }
-
-    internal static ClrInfo? FindRuntime(DataTarget target) =>
-        target.ClrVersions.FirstOrDefault(c => c.Flavor == ClrFlavor.Core) ?? target.ClrVersions.FirstOrDefault();
-
-    internal static ClrRuntime CreateRuntime(ClrInfo clr, string what)
-    {
-        try
-        {
-            return clr.CreateRuntime();
-        }
-        catch (Exception e) when (e is ClrDiagnosticsException or FileNotFoundException or DllNotFoundException or BadImageFormatException or InvalidOperationException)
-        {
-            throw new CliException(ExitCode.Failure,
-                $"cannot load the debugging support (DAC) for .NET {clr.Version} of {what}: {e.Message}", e);
         }
     }
 }

@@ -13,7 +13,7 @@ internal sealed class FoldedReportFormatter : ITextReportFormatter
     public string Name => "folded";
 
     /// <inheritdoc/>
-    public string Description => "One root;...;leaf count line per stack, for flame graph tools (flamegraph.pl, inferno, speedscope)";
+    public string Description => "one root;...;leaf count line per stack, for flame graph tools (flamegraph.pl, inferno, speedscope)";
 
     /// <inheritdoc/>
     public bool KeepsAllStacks => true;

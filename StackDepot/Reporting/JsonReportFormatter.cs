@@ -14,7 +14,7 @@ internal sealed class JsonReportFormatter : ITextReportFormatter
     public string Name => "json";
 
     /// <inheritdoc/>
-    public string Description => "The versioned JSON document stackdepot.report/1";
+    public string Description => "the versioned JSON document stackdepot.report/1";
 
     /// <inheritdoc/>
     public bool KeepsAllStacks => false;

@@ -14,7 +14,7 @@ internal sealed class SpeedscopeReportFormatter : ITextReportFormatter
     public string Name => "speedscope";
 
     /// <inheritdoc/>
-    public string Description => "A file for https://www.speedscope.app: one sampled profile per value type";
+    public string Description => "a file for https://www.speedscope.app: one sampled profile per value type";
 
     /// <inheritdoc/>
     public bool KeepsAllStacks => true;

@@ -7,7 +7,7 @@ internal sealed class TextReportFormatter : ITextReportFormatter
     public string Name => "text";
 
     /// <inheritdoc/>
-    public string Description => "A header, then each stack with its values, percentages, thread ids and frames (innermost first)";
+    public string Description => "a header, then each stack with its values, percentages, thread ids and frames (innermost first)";
 
     /// <inheritdoc/>
     public bool KeepsAllStacks => false;

@@ -11,7 +11,7 @@ internal sealed class TreeReportFormatter : ITextReportFormatter
     public string Name => "tree";
 
     /// <inheritdoc/>
-    public string Description => "The stacks merged into a call tree from the outermost frame, with a value at each branch";
+    public string Description => "the stacks merged into a call tree from the outermost frame, with a value at each branch";
 
     /// <inheritdoc/>
     public bool KeepsAllStacks => false;
