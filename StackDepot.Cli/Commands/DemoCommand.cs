@@ -13,24 +13,11 @@ internal static class DemoCommand
     /// <summary>The command: the sampling and report options of <c>stacks</c> (5 samples by default), no target.</summary>
     public static Command Create(CliContext context)
     {
-        var sampling = new SamplingOptions(defaultSamples: 5);
-        var report = new ReportOptions(context.Formats);
-        Option<bool> quiet = CommonOptions.Quiet();
+        var options = new StacksOptions(context.Formats, defaultSamples: 5);
         var command = new Command("demo", "Start the bundled demo workload, sample it, print the report and stop it. No arguments needed.");
-        sampling.AddTo(command);
-        report.AddTo(command);
-        command.Add(quiet);
+        options.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
-        {
-            var settings = new StacksSettings
-            {
-                Target = new TargetSelection(),
-                Sampling = sampling.Read(parse),
-                Report = report.Read(parse),
-                Quiet = parse.GetValue(quiet),
-            };
-            return (int)await RunAsync(settings, context, cancellation).ConfigureAwait(false);
-        });
+            (int)await RunAsync(options.Read(parse, new TargetSelection()), context, cancellation).ConfigureAwait(false));
         return command;
     }
 

@@ -18,25 +18,12 @@ internal static class StacksCommand
     public static Command Create(CliContext context)
     {
         var target = new TargetOptions(allowDump: true);
-        var sampling = new SamplingOptions();
-        var report = new ReportOptions(context.Formats);
-        Option<bool> quiet = CommonOptions.Quiet();
+        var options = new StacksOptions(context.Formats);
         var command = new Command("stacks", "Sample the thread stacks of a process (or read a dump) and print each distinct stack once, with counts.");
         target.AddTo(command);
-        sampling.AddTo(command);
-        report.AddTo(command);
-        command.Add(quiet);
+        options.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
-        {
-            var settings = new StacksSettings
-            {
-                Target = target.Read(parse),
-                Sampling = sampling.Read(parse),
-                Report = report.Read(parse),
-                Quiet = parse.GetValue(quiet),
-            };
-            return (int)await RunAsync(settings, context, cancellation).ConfigureAwait(false);
-        });
+            (int)await RunAsync(options.Read(parse, target.Read(parse)), context, cancellation).ConfigureAwait(false));
         return command;
     }
 
