@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Diagnostics.Runtime;
 using StackDepot.Cli.Async;
+using StackDepot.Cli.Blocking;
 using StackDepot.Cli.Sampling;
 using StackDepot.Reporting;
 using Xunit.Abstractions;
@@ -222,11 +223,11 @@ public sealed class AsyncEngineTests(AsyncTargetFixture fixture, ITestOutputHelp
         check ??= () => { };
         using (target)
         {
-            ClrInfo clr = LiveSource.FindRuntime(target) ?? throw new InvalidOperationException("no runtime");
-            using ClrRuntime runtime = LiveSource.CreateRuntime(clr, "the target");
+            ClrInfo clr = ClrRuntimes.Find(target) ?? throw new InvalidOperationException("no runtime");
+            using ClrRuntime runtime = ClrRuntimes.Create(clr, "the target");
             var frames = new AsyncFrameTable();
             AsyncAnalysis analysis = AsyncAnalysis.Read(runtime, frames, check);
-            var threadFrames = new FrameTable(GroupBy.Method, runtimeFrames: false);
+            var threadFrames = new ClrFrameTable(GroupBy.Method, runtimeFrames: false);
             Dictionary<int, ulong[]>? threadStacks = null;
             if (withThreads)
             {

@@ -1,4 +1,5 @@
 using StackDepot.Cli.Async;
+using StackDepot.Cli.Blocking;
 
 namespace StackDepot.Cli.Tests.Async;
 

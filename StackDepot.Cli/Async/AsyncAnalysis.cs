@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Diagnostics.Runtime;
+using StackDepot.Cli.Blocking;
 
 namespace StackDepot.Cli.Async;
 

@@ -501,7 +501,7 @@ internal sealed class AsyncHeapWalker
 
         string where = state >= 0 ? string.Create(CultureInfo.InvariantCulture, $" (await state {state})") : " (running)";
         string name = machineType is null ? "[async method]" : MethodName(machineType) + where;
-        id = _frames.Intern(name, FrameTable.ModuleName(machineType?.Module));
+        id = _frames.Intern(name, ClrFrameTable.ModuleName(machineType?.Module));
         _methodFrames.Add((methodTable, state), id);
         return id;
     }

@@ -3,7 +3,7 @@ using System.Globalization;
 using StackDepot.Cli.Options;
 using StackDepot.Cli.Output;
 using StackDepot.Cli.Sampling;
-using StackDepot.Cli.Targets;
+using StackDepot.Cli.Async;
 using StackDepot.Reporting;
 
 namespace StackDepot.Cli.Commands;
@@ -19,11 +19,32 @@ internal static class StacksCommand
     {
         var target = new TargetOptions(allowDump: true);
         var options = new StacksOptions(context.Formats);
+        var asyncOption = new Option<string?>("--async")
+        {
+            Description = "Logical (async) stacks: every pending async operation from what it awaits out to its root, from a walk of the GC heap " +
+                          "(one snapshot; a dump must be a heap dump). 'both' adds the thread stacks and joins a thread blocked on a task to that task's stack",
+            Arity = ArgumentArity.ZeroOrOne,
+            HelpName = "only|both",
+        };
+        asyncOption.Validators.Add(result =>
+        {
+            if (result.Tokens is [{ Value: not ("only" or "both") } token])
+            {
+                result.AddError($"--async takes 'only' or 'both', not '{token.Value}'");
+            }
+        });
         var command = new Command("stacks", "Sample the thread stacks of a process (or read a dump) and print each distinct stack once, with counts.");
         target.AddTo(command);
         options.AddTo(command);
+        command.Add(asyncOption);
         command.SetAction(async (parse, cancellation) =>
-            (int)await RunAsync(options.Read(parse, target.Read(parse)), context, cancellation).ConfigureAwait(false));
+        {
+            StacksSettings settings = options.Read(parse, target.Read(parse)) with
+            {
+                Async = parse.GetResult(asyncOption) is null ? AsyncMode.Off : parse.GetValue(asyncOption) == "both" ? AsyncMode.Both : AsyncMode.Only,
+            };
+            return (int)await RunAsync(settings, context, cancellation).ConfigureAwait(false);
+        });
         return command;
     }
 
@@ -33,29 +54,19 @@ internal static class StacksCommand
         // Everything that can be checked before the target is touched: output file, target.
         using OutputFile output = OutputFile.Open(settings.Report.OutputPath, context.Console, settings.Report.Formatter.IsBinary);
         SamplingSettings sampling = settings.Sampling;
-        string? dumpPath = settings.Target.DumpPath;
+        StacksTarget target = StacksTarget.Resolve(settings.Target);
+        if (settings.Async != AsyncMode.Off)
+        {
+            return await AsyncStacks.RunAsync(settings, target, output, context, cancellation).ConfigureAwait(false);
+        }
+
+        string? dumpPath = target.DumpPath;
         var frames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames);
         var walker = new StackWalker(frames, sampling.MaxFrames);
-        var properties = new Dictionary<string, string>();
-        string title;
-        IStackSource source;
-        if (dumpPath is not null)
-        {
-            DumpSource.Check(dumpPath);
-            title = $"Stacks in dump {Path.GetFileName(dumpPath)}";
-            properties["dump"] = dumpPath;
-            source = new DumpSource(dumpPath, walker);
-        }
-        else
-        {
-            int pid = DotNetProcess.Resolve(settings.Target.Pid, settings.Target.Name);
-            DotNetProcess.CheckCanAttach(pid);
-            string processName = DotNetProcess.Describe(pid)?.Name ?? "?";
-            title = $"Stacks of {processName} (pid {pid})";
-            properties["pid"] = DotNetProcess.Text(pid);
-            properties["process"] = processName;
-            source = new LiveSource(pid, walker, context.Log);
-        }
+
+        var properties = new Dictionary<string, string>(target.Properties);
+        string title = "Stacks " + target.Subject;
+        IStackSource source = target.Pid is { } pid ? new LiveSource(pid, walker, context.Log) : new DumpSource(dumpPath!, walker);
 
         int samples = dumpPath is null ? sampling.Samples : 1;
         if (dumpPath is not null && sampling.Samples > 1)
@@ -84,6 +95,17 @@ internal static class StacksCommand
         {
             properties["target stopped"] = string.Create(CultureInfo.InvariantCulture,
                 $"{stats.FrozenTotal.TotalMilliseconds / stats.Taken:0.0} ms per sample (max {stats.FrozenMax.TotalMilliseconds:0.0} ms)");
+        }
+
+        if (stats.ThreadPool is { } pool)
+        {
+            properties["thread pool"] = pool.Describe() + (samples > 1 ? " (last sample)" : string.Empty);
+        }
+
+        if (stats.LockBlockedThreads > 0)
+        {
+            properties["blocked on locks"] = string.Create(CultureInfo.InvariantCulture,
+                $"{stats.LockBlockedThreads} thread{(stats.LockBlockedThreads == 1 ? string.Empty : "s")}{(samples > 1 ? " (last sample)" : string.Empty)}");
         }
 
         if (stats.Truncated > 0)

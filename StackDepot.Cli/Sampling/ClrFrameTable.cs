@@ -53,14 +53,22 @@ internal sealed class ClrFrameTable(GroupBy groupBy, bool runtimeFrames)
             name += " 0x" + frame.InstructionPointer.ToString("x", CultureInfo.InvariantCulture);
         }
 
-        if (!_syntheticIds.TryGetValue(name, out id))
+        id = Synthetic(name);
+        return true;
+    }
+
+    /// <summary>The id of a frame that is not a method (a runtime frame, or a note such as a lock a thread is blocked
+    /// on), interned by its name.</summary>
+    public ulong Synthetic(string name)
+    {
+        if (!_syntheticIds.TryGetValue(name, out ulong id))
         {
             id = SyntheticTag | (uint)_syntheticIds.Count;
             _syntheticIds.Add(name, id);
             _frames.Add(id, new ReportFrame(name));
         }
 
-        return true;
+        return id;
     }
 
     /// <summary>The frame of an id returned by <see cref="TryIdentify"/>.</summary>

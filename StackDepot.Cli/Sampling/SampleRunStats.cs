@@ -1,3 +1,5 @@
+using StackDepot.Cli.Blocking;
+
 namespace StackDepot.Cli.Sampling;
 
 /// <summary>What a sampling run took: snapshots, timeouts, cut and stopped walks, stop times, threads seen.</summary>
@@ -21,6 +23,12 @@ internal sealed class SampleRunStats
     /// <summary>The longest stop of one snapshot.</summary>
     public TimeSpan FrozenMax { get; private set; }
 
+    /// <summary>Threads blocked on a lock in the last snapshot.</summary>
+    public int LockBlockedThreads { get; private set; }
+
+    /// <summary>The thread pool in the last snapshot that could read it.</summary>
+    public ThreadPoolState? ThreadPool { get; private set; }
+
     /// <summary>The distinct thread ids seen.</summary>
     public HashSet<int> Threads { get; } = [];
 
@@ -32,6 +40,8 @@ internal sealed class SampleRunStats
         StoppedWalks += snapshot.StoppedWalks;
         FrozenTotal += snapshot.Frozen;
         FrozenMax = snapshot.Frozen > FrozenMax ? snapshot.Frozen : FrozenMax;
+        LockBlockedThreads = snapshot.LockBlockedThreads;
+        ThreadPool = snapshot.ThreadPool ?? ThreadPool;
         foreach (ThreadStack thread in snapshot.Threads)
         {
             Threads.Add(thread.ThreadId);

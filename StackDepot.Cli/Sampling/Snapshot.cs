@@ -1,3 +1,5 @@
+using StackDepot.Cli.Blocking;
+
 namespace StackDepot.Cli.Sampling;
 
 /// <summary>The stacks of every live managed thread at one moment.</summary>
@@ -10,6 +12,12 @@ internal sealed class Snapshot
 
     /// <summary>Walks stopped because the stack pointer stopped moving (corrupt stack or unwinder loop).</summary>
     public int StoppedWalks { get; set; }
+
+    /// <summary>Threads waiting to enter a lock another thread holds.</summary>
+    public int LockBlockedThreads { get; set; }
+
+    /// <summary>The thread pool at this moment, or null when it could not be read.</summary>
+    public ThreadPoolState? ThreadPool { get; set; }
 
     /// <summary>How long the target was stopped (attach to detach); zero for dumps.</summary>
     public TimeSpan Frozen { get; set; }

@@ -1,9 +1,13 @@
 using System.Diagnostics;
 using Microsoft.Diagnostics.Runtime;
+using StackDepot.Cli.Blocking;
 
 namespace StackDepot.Cli.Sampling;
 
-/// <summary>Walks the managed threads of a runtime into frame ids, with the guards ClrMD needs.</summary>
+/// <summary>
+/// Walks the managed threads of a runtime into frame ids, with the guards ClrMD needs; marks the threads blocked on a
+/// lock and its owner (<see cref="BlockedOnFrames"/>) and reads the thread pool's state.
+/// </summary>
 internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
 {
     /// <summary>Frames in a row that may fail to move the stack pointer before the walk is stopped. ClrMD documents
@@ -76,6 +80,8 @@ internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
             snapshot.Threads.Add(new ThreadStack(unchecked((int)thread.OSThreadId), [.. _buffer]));
         }
 
+        snapshot.LockBlockedThreads = BlockedOnFrames.Apply(runtime, snapshot, Frames, MaxFrames, () => Check(clock, budget, cancellation));
+        snapshot.ThreadPool = ThreadPoolState.Read(runtime);
         return snapshot;
     }
 

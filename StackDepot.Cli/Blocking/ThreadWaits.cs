@@ -1,6 +1,7 @@
 using Microsoft.Diagnostics.Runtime;
+using StackDepot.Cli.Async;
 
-namespace StackDepot.Cli.Async;
+namespace StackDepot.Cli.Blocking;
 
 /// <summary>
 /// What blocked threads wait for, from their stack roots: the task of a synchronous wait (sync-over-async:
@@ -24,12 +25,14 @@ internal sealed class ThreadWaits
     /// <summary>Threads whose stack roots could not be read.</summary>
     public int Unreadable { get; private set; }
 
-    /// <summary>Reads every live thread's stack roots.</summary>
+    /// <summary>Reads the stack roots of every live thread (or of <paramref name="threads"/> only).</summary>
     /// <param name="runtime">The runtime.</param>
     /// <param name="graph">Pending tasks (a candidate for a wait must be one of them).</param>
     /// <param name="waitEvents">Wait events (<c>Task+SetOnInvokeMres</c>) with the task each was added to.</param>
     /// <param name="check">Called between threads; throws to stop.</param>
-    public static ThreadWaits Find(ClrRuntime runtime, AsyncGraph graph, IReadOnlyDictionary<ulong, ulong> waitEvents, Action check)
+    /// <param name="threads">The OS thread ids to read, or null for all.</param>
+    public static ThreadWaits Find(ClrRuntime runtime, AsyncGraph graph, IReadOnlyDictionary<ulong, ulong> waitEvents, Action check,
+        IReadOnlySet<int>? threads = null)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(graph);
@@ -54,6 +57,11 @@ internal sealed class ThreadWaits
             }
 
             int self = unchecked((int)thread.OSThreadId);
+            if (threads is not null && !threads.Contains(self))
+            {
+                continue;
+            }
+
             try
             {
                 waits.Read(thread, self, graph, waitEvents, monitorOwners, osIdByAddress, osIdByManagedId);
@@ -124,7 +132,7 @@ internal sealed class ThreadWaits
     }
 
     /// <summary>Monitor.Enter, ReliableEnter, TryEnter and their slow paths (not Wait: a waiting thread released the lock).</summary>
-    private static bool IsEnter(string? name) =>
+    internal static bool IsEnter(string? name) =>
         name is not null && (name.StartsWith("Enter", StringComparison.Ordinal) || name.StartsWith("ReliableEnter", StringComparison.Ordinal) ||
                              name.StartsWith("TryEnter", StringComparison.Ordinal));
 

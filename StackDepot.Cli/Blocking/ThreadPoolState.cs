@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Diagnostics.Runtime;
 
-namespace StackDepot.Cli.Async;
+namespace StackDepot.Cli.Blocking;
 
 /// <summary>
 /// The thread pool at the moment of a snapshot, so that starvation shows at a glance: worker threads (running,

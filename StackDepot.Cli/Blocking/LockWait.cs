@@ -1,4 +1,4 @@
-namespace StackDepot.Cli.Async;
+namespace StackDepot.Cli.Blocking;
 
 /// <summary>A thread blocked entering a lock that another thread holds.</summary>
 /// <param name="LockKind"><c>Monitor</c> (<c>lock (obj)</c>, <c>Monitor.Enter</c>) or <c>Lock</c> (<c>System.Threading.Lock</c>).</param>
