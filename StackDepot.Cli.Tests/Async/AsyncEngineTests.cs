@@ -16,8 +16,7 @@ namespace StackDepot.Cli.Tests.Async;
 [Collection("async-target")]
 public sealed class AsyncEngineTests(AsyncTargetFixture fixture, ITestOutputHelper output) : IAsyncLifetime
 {
-    private const string Target = "StackDepot.Cli.Tests.Target.";
-    private const string Token = "System.Threading.CancellationToken";
+    private const string Target = AsyncGroundTruth.Target;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -58,7 +57,7 @@ public sealed class AsyncEngineTests(AsyncTargetFixture fixture, ITestOutputHelp
         AsyncRun run = Analyze(DataTarget.AttachToProcess(fixture.Pid, suspend: true), withThreads: true);
         Dictionary<string, int> tids = fixture.Target.ThreadIdsByName();
 
-        List<StackReportEntry> joined = run.Report.Entries.Where(e => Names(e).Contains(BlockingMarker)).ToList();
+        List<StackReportEntry> joined = run.Report.Entries.Where(e => Names(e).Contains(AsyncGroundTruth.BlockingMarker)).ToList();
         Assert.Equal(3, joined.Count);
         AssertJoined(joined, Target + "ManifestChain.LoadBlocking()", 5, Enumerable.Range(0, 5).Select(i => tids[$"manifest-{i}"]));
         AssertJoined(joined, Target + "ManifestChain.LoadResult()", 1, [tids["manifest-result"]]);
@@ -133,18 +132,17 @@ public sealed class AsyncEngineTests(AsyncTargetFixture fixture, ITestOutputHelp
             var clock = Stopwatch.StartNew();
             AsyncRun run = Analyze(DataTarget.LoadDump(damaged), check: () => Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), "the walk does not end"));
 
-            string cycle = new AsyncFrameTable().Get(new AsyncFrameTable().Cycle).Name;
-            string broken = new AsyncFrameTable().Get(new AsyncFrameTable().Broken).Name;
+            List<SeenStack> seen = Seen(run);
             Assert.Equal(2, run.Stacks.Walk.Cycles);
-            AssertStack(run, AsyncScenarioCounts.Delay - 2, "[awaiting Task.Delay]", Target + $"TideChain.SailAsync({Token}) (await state 0)");
-            AssertStack(run, 2, "[awaiting Task.Delay]", Target + $"TideChain.SailAsync({Token}) (await state 0)", cycle);
-            AssertStack(run, AsyncScenarioCounts.Semaphore - 1, "[awaiting SemaphoreSlim.WaitAsync]", Target + $"CustomsChain.ClearAsync(Int32, {Token}) (await state 0)");
-            AssertStack(run, 1, "[awaiting SemaphoreSlim.WaitAsync]", Target + $"CustomsChain.ClearAsync(Int32, {Token}) (await state 0)", broken);
+            AsyncGroundTruth.Single(seen, AsyncScenarioCounts.Delay - 2, "[awaiting Task.Delay]", AsyncGroundTruth.DelayChain);
+            AsyncGroundTruth.Single(seen, 2, "[awaiting Task.Delay]", [.. AsyncGroundTruth.DelayChain, AsyncGroundTruth.CycleMarker]);
+            AsyncGroundTruth.Single(seen, AsyncScenarioCounts.Semaphore - 1, "[awaiting SemaphoreSlim.WaitAsync]", AsyncGroundTruth.SemaphoreChain);
+            AsyncGroundTruth.Single(seen, 1, "[awaiting SemaphoreSlim.WaitAsync]", [.. AsyncGroundTruth.SemaphoreChain, AsyncGroundTruth.BrokenMarker]);
 
             // The list that contains itself is given up at the resolve depth; the reads it fed are still linked from
             // their awaiters' side, so every batch keeps its chain.
             Assert.True(run.Analysis.Unreadable >= 2, $"{run.Analysis.Unreadable} unreadable");
-            AssertStack(run, AsyncScenarioCounts.WhenAllBatches * 2, "[awaiting TaskCompletionSource<System.Int32>]", "[Task.WhenAll]", Target + "AuditChain.ReconcileAsync(Int32) (await state 0)");
+            AsyncGroundTruth.Single(seen, AsyncScenarioCounts.WhenAllBatches * 2, "[awaiting TaskCompletionSource<System.Int32>]", AsyncGroundTruth.WhenAllChain);
         }
         finally
         {
@@ -158,59 +156,27 @@ public sealed class AsyncEngineTests(AsyncTargetFixture fixture, ITestOutputHelp
     private static ulong ContinuationField(ClrHeap heap, ulong task) =>
         heap.GetObject(task).Type!.GetFieldByName("m_continuationObject")!.GetAddress(task);
 
-    private static string BlockingMarker => new AsyncFrameTable().Get(new AsyncFrameTable().BlockingWait).Name;
-
     private void AssertGroundTruth(AsyncRun run)
     {
         output.WriteLine($"{run.Analysis.HeapObjects} objects, {run.Analysis.PendingTasks} pending, walk {run.Analysis.Elapsed.TotalMilliseconds:0.0} ms, pool: {run.Analysis.ThreadPool?.Describe()}");
         Assert.Equal(0, run.Analysis.Unreadable);
         Assert.Equal(0, run.Stacks.Walk.Cycles + run.Stacks.Walk.Broken + run.Stacks.Walk.Truncated);
         Assert.NotNull(run.Analysis.ThreadPool);
-
-        AssertStack(run, AsyncScenarioCounts.Semaphore, "[awaiting SemaphoreSlim.WaitAsync]",
-            Target + $"CustomsChain.WaitForInspectorAsync({Token}) (await state 0)",
-            Target + $"CustomsChain.InspectAsync(Int32, {Token}) (await state 1)",
-            Target + $"CustomsChain.ClearAsync(Int32, {Token}) (await state 0)");
-        AssertStack(run, AsyncScenarioCounts.Delay, "[awaiting Task.Delay]",
-            Target + $"TideChain.WaitForTideAsync({Token}) (await state 0)",
-            Target + $"TideChain.SailAsync({Token}) (await state 0)");
-        AssertStack(run, AsyncScenarioCounts.WhenAllBatches * 2, "[awaiting TaskCompletionSource<System.Int32>]",
-            Target + "AuditChain.ReadLedgerAsync(Int32) (await state 0)",
-            "[Task.WhenAll]",
-            Target + "AuditChain.ReconcileAsync(Int32) (await state 0)");
-        AssertStack(run, AsyncScenarioCounts.SocketReads, "[awaiting socket receive]",
-            Target + "WireChain.ReadFrameAsync(System.Net.Sockets.Socket) (await state 0)");
-        StackReportEntry manifest = AssertStack(run, AsyncScenarioCounts.SyncOverAsync, "[awaiting TaskCompletionSource<System.Int32>]",
-            Target + "ManifestChain.FetchAsync() (await state 0)",
-            Target + "ManifestChain.LoadAsync() (await state 0)",
-            BlockingMarker);
-
-        // Alone, the sync-over-async chains carry the ids of the threads that block on them.
-        Dictionary<string, int> tids = fixture.Target.ThreadIdsByName();
-        int[] manifestThreads = [.. Enumerable.Range(0, 5).Select(i => tids[$"manifest-{i}"]), tids["manifest-result"], tids["manifest-wait"]];
-        Assert.Equal(manifestThreads.Order(), manifest.ThreadIds);
+        AsyncGroundTruth.AssertLogicalStacks(Seen(run), fixture.Target.ThreadIdsByName());
 
         // The frames of async methods carry the module that declares them.
-        Assert.Contains(manifest.Frames, f => f.Module == "StackDepot.Cli.Tests.Target");
+        Assert.Contains(run.Report.Entries.SelectMany(e => e.Frames), f => f.Module == AsyncGroundTruth.Module);
     }
 
-    /// <summary>Asserts the one stack whose innermost frame is <paramref name="innermost"/> and whose frames end with
-    /// <paramref name="outer"/> (the runtime's own async frames between them are allowed), and its count.</summary>
-    private static StackReportEntry AssertStack(AsyncRun run, int count, string innermost, params string[] outer)
-    {
-        List<StackReportEntry> matching = [.. run.Report.Entries.Where(e =>
-            e.Frames.Count > outer.Length && e.Frames[0].Name == innermost && Names(e).AsSpan()[^outer.Length..].SequenceEqual(outer))];
-        StackReportEntry entry = Assert.Single(matching);
-        Assert.Equal(count, entry.Values[0]);
-        return entry;
-    }
+    private static List<SeenStack> Seen(AsyncRun run) =>
+        [.. run.Report.Entries.Select(e => new SeenStack(Names(e), e.Values[0], [.. e.ThreadIds]))];
 
     private static void AssertJoined(List<StackReportEntry> joined, string threadFrame, int count, IEnumerable<int> threads)
     {
         StackReportEntry entry = Assert.Single(joined, e => Names(e).Contains(threadFrame));
         string[] names = Names(entry);
         Reports.AssertInOrder(names, "[awaiting TaskCompletionSource<System.Int32>]", Target + "ManifestChain.FetchAsync()", Target + "ManifestChain.LoadAsync()",
-            BlockingMarker, "System.Threading.Tasks.Task.SpinThenBlockingWait", threadFrame);
+            AsyncGroundTruth.BlockingMarker, "System.Threading.Tasks.Task.SpinThenBlockingWait", threadFrame);
         Assert.Equal(count, entry.Values[0]);
         Assert.Equal(threads.Order(), entry.ThreadIds);
     }

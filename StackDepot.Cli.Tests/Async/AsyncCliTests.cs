@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace StackDepot.Cli.Tests.Async;
+
+/// <summary>
+/// <c>stackdepot stacks --async</c> end to end, as a separate process, against the target's async scenario: live and
+/// from a heap dump, every format, the joined sync-over-async threads, the lock owner, the header, the refusal of a
+/// mini dump; the target runs afterwards.
+/// </summary>
+[Collection("async-target")]
+public sealed class AsyncCliTests(AsyncTargetFixture fixture) : IAsyncLifetime
+{
+    private const string Target = AsyncGroundTruth.Target;
+
+    private string Pid => fixture.Pid.ToString(CultureInfo.InvariantCulture);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => fixture.Target.AssertRunningAsync();
+
+    [Fact]
+    public async Task Live_async_stacks_match_the_ground_truth()
+    {
+        (JsonElement root, List<SeenStack> stacks) = await JsonAsync("stacks", "--pid", Pid, "--async", "--format", "json");
+
+        AsyncGroundTruth.AssertLogicalStacks(stacks, fixture.Target.ThreadIdsByName());
+        Assert.Equal("tasks", root.GetProperty("valueTypes")[0].GetProperty("name").GetString());
+        JsonElement properties = root.GetProperty("properties");
+        Assert.Matches(@"^\d+(\.\d)? ms \(attach to detach\)$", properties.GetProperty("target stopped").GetString());
+        Assert.Matches(@"^\d+ workers \(\d+ running, \d+ idle\), min \d+, max \d+, \d+ queued work items?$", properties.GetProperty("thread pool").GetString());
+        Assert.Equal("7 waiting on a task (sync-over-async), 1 on a lock", properties.GetProperty("blocked threads").GetString());
+        Assert.StartsWith("Async stacks of StackDepot.Cli.Tests.Target (pid ", root.GetProperty("title").GetString());
+        Assert.False(properties.TryGetProperty("damaged heap", out _));
+
+        // The async methods' frames carry their module.
+        JsonElement clear = root.GetProperty("stacks").EnumerateArray().SelectMany(s => s.GetProperty("frames").EnumerateArray())
+            .First(f => f.GetProperty("name").GetString() == AsyncGroundTruth.SemaphoreChain[^1]);
+        Assert.Equal(AsyncGroundTruth.Module, clear.GetProperty("module").GetString());
+    }
+
+    [Fact]
+    public async Task A_heap_dump_gives_the_same_async_stacks()
+    {
+        string dump = await fixture.HeapDumpAsync();
+        (JsonElement root, List<SeenStack> stacks) = await JsonAsync("stacks", "--dump", dump, "--async", "--format", "json");
+
+        AsyncGroundTruth.AssertLogicalStacks(stacks, fixture.Target.ThreadIdsByName());
+        JsonElement properties = root.GetProperty("properties");
+        Assert.Equal(dump, properties.GetProperty("dump").GetString());
+        Assert.False(properties.TryGetProperty("target stopped", out _));
+    }
+
+    [Fact]
+    public async Task Both_joins_each_blocked_thread_to_its_task_and_names_the_lock_owner()
+    {
+        (JsonElement root, List<SeenStack> stacks) = await JsonAsync("stacks", "--pid", Pid, "--async", "both", "--format", "json");
+        Dictionary<string, int> tids = fixture.Target.ThreadIdsByName();
+
+        Assert.Equal("threads and tasks", root.GetProperty("valueTypes")[0].GetProperty("name").GetString());
+        string[] joinedChain = ["[awaiting TaskCompletionSource<System.Int32>]", .. AsyncGroundTruth.ManifestChain, AsyncGroundTruth.BlockingMarker];
+        AssertJoined(stacks, joinedChain, Target + "ManifestChain.LoadBlocking()", Enumerable.Range(0, 5).Select(i => tids[$"manifest-{i}"]));
+        AssertJoined(stacks, joinedChain, Target + "ManifestChain.LoadResult()", [tids["manifest-result"]]);
+        AssertJoined(stacks, joinedChain, Target + "ManifestChain.LoadWait()", [tids["manifest-wait"]]);
+
+        // Every thread is on exactly one stack: a joined thread's own stack is not counted again.
+        int[] threads = [.. stacks.SelectMany(s => s.Threads)];
+        Assert.Equal(threads.Length, threads.Distinct().Count());
+        Assert.Equal(AsyncGroundTruth.ManifestThreads(tids), stacks.Where(s => s.Frames.Contains(AsyncGroundTruth.BlockingMarker)).SelectMany(s => s.Threads).Order());
+
+        // The logical stacks nobody blocks on are there too.
+        AsyncGroundTruth.Single(stacks, AsyncScenarioCounts.Semaphore, "[awaiting SemaphoreSlim.WaitAsync]", AsyncGroundTruth.SemaphoreChain);
+        AssertLockOwner(stacks, tids);
+    }
+
+    [Fact]
+    public async Task Text_headings_say_what_each_stack_of_a_mixed_report_is()
+    {
+        CliResult result = await Cli.RunAsync("stacks", "--pid", Pid, "--async", "both", "-q");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        List<string[]> blocks = Reports.TextBlocks(result.StdOut);
+        Assert.Contains(blocks, b => b[0].StartsWith("40 tasks (", StringComparison.Ordinal) && b.Contains("    [awaiting SemaphoreSlim.WaitAsync]"));
+        Assert.Contains(blocks, b => b[0].StartsWith("5 threads blocked on tasks (", StringComparison.Ordinal) && b.Any(l => l.EndsWith("ManifestChain.LoadBlocking()", StringComparison.Ordinal)));
+        Assert.Contains(blocks, b => b[0].StartsWith("1 thread blocked on a task (", StringComparison.Ordinal) && b.Any(l => l.EndsWith("ManifestChain.LoadWait()", StringComparison.Ordinal)));
+        Assert.Contains(blocks, b => b[0].StartsWith("1 thread (", StringComparison.Ordinal) && b.Any(l => l.EndsWith("Ledger.Post()", StringComparison.Ordinal)));
+        Assert.Contains("  total threads and tasks: ", result.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tree_folded_and_speedscope_carry_the_logical_stacks()
+    {
+        CliResult tree = await Cli.RunAsync("stacks", "--pid", Pid, "--async", "--format", "tree", "-q");
+        Assert.True(tree.ExitCode == 0, tree.ToString());
+        Assert.Contains(tree.StdOut.Split('\n'), l => l.Contains("~~~~ 40 tasks", StringComparison.Ordinal));
+        Assert.Contains(tree.StdOut.Split('\n'), l => l.Contains("~~~~ 20 tasks", StringComparison.Ordinal));
+
+        CliResult folded = await Cli.RunAsync("stacks", "--pid", Pid, "--async", "--format", "folded", "-q");
+        Assert.True(folded.ExitCode == 0, folded.ToString());
+        string semaphore = Assert.Single(folded.StdOut.Split('\n'), l => l.EndsWith(";[awaiting SemaphoreSlim.WaitAsync] 40", StringComparison.Ordinal));
+        Assert.StartsWith(AsyncGroundTruth.Module + "!" + AsyncGroundTruth.SemaphoreChain[^1] + ";", semaphore); // root first
+
+        string file = Path.Combine(fixture.Directory, "async.speedscope.json");
+        CliResult speedscope = await Cli.RunAsync("stacks", "--pid", Pid, "--async", "--format", "speedscope", "-o", file, "-q");
+        Assert.True(speedscope.ExitCode == 0, speedscope.ToString());
+        Assert.Equal("valid", await Reports.ValidateSpeedscopeAsync(file));
+        using JsonDocument doc = JsonDocument.Parse(await File.ReadAllTextAsync(file));
+        string[] frames = [.. doc.RootElement.GetProperty("shared").GetProperty("frames").EnumerateArray().Select(f => f.GetProperty("name").GetString()!)];
+        JsonElement profile = doc.RootElement.GetProperty("profiles")[0];
+        int[][] samples = [.. profile.GetProperty("samples").EnumerateArray().Select(s => s.EnumerateArray().Select(i => i.GetInt32()).ToArray())];
+        long[] weights = [.. profile.GetProperty("weights").EnumerateArray().Select(w => w.GetInt64())];
+        int delay = Array.FindIndex(samples, s => frames[s[^1]] == "[awaiting Task.Delay]");
+        Assert.Equal(AsyncScenarioCounts.Delay, weights[delay]);
+    }
+
+    [Fact]
+    public async Task A_mini_dump_is_refused_with_how_to_take_a_heap_dump()
+    {
+        string mini = await fixture.MiniDumpAsync();
+        CliResult result = await Cli.RunAsync("stacks", "--dump", mini, "--async");
+        Assert.True(result.ExitCode == 7, result.ToString());
+        Reports.AssertOnePlainErrorLine(result);
+        Assert.Contains("holds no GC heap (a mini dump)", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("stackdepot dump --pid N --type heap -o FILE", result.StdErr, StringComparison.Ordinal);
+
+        // Without --async the same mini dump is enough.
+        CliResult threads = await Cli.RunAsync("stacks", "--dump", mini, "-q");
+        Assert.True(threads.ExitCode == 0, threads.ToString());
+    }
+
+    [Fact]
+    public async Task The_stop_in_the_header_is_the_stop_the_target_saw()
+    {
+        await fixture.Target.TakeMaxGapAsync(); // a fresh measurement
+        (JsonElement root, _) = await JsonAsync("stacks", "--pid", Pid, "--async", "--format", "json");
+        double gap = await fixture.Target.TakeMaxGapAsync();
+        JsonElement properties = root.GetProperty("properties");
+        double stopped = Milliseconds(properties.GetProperty("target stopped").GetString()!);
+        double walked = Milliseconds(Regex.Match(properties.GetProperty("heap").GetString()!, @"walked in ([\d.]+ ms)").Groups[1].Value);
+
+        // The heartbeat cannot beat while the process is stopped: it sees at least the heap walk, and no stop much
+        // longer than the attachment the CLI reports (the slack covers a heartbeat descheduled on a loaded machine).
+        Assert.True(gap >= walked - 5, $"the target saw a stop of {gap} ms, the heap walk took {walked} ms");
+        Assert.True(gap <= stopped + 1000, $"the target saw a stop of {gap} ms, the CLI reports {stopped} ms");
+    }
+
+    [Fact]
+    public async Task Plain_thread_stacks_name_the_lock_owner_and_the_thread_pool()
+    {
+        (JsonElement root, List<SeenStack> stacks) = await JsonAsync("stacks", "--pid", Pid, "--format", "json");
+        AssertLockOwner(stacks, fixture.Target.ThreadIdsByName());
+        JsonElement properties = root.GetProperty("properties");
+        Assert.Equal("1 thread", properties.GetProperty("blocked on locks").GetString());
+        Assert.True(properties.TryGetProperty("thread pool", out _));
+    }
+
+    private static void AssertLockOwner(List<SeenStack> stacks, Dictionary<string, int> tids)
+    {
+        SeenStack clerk = Assert.Single(stacks, s => s.Threads.SequenceEqual([tids["ledger-clerk"]]));
+        Assert.Equal($"[blocked on Monitor of System.Object, held by thread {tids["ledger-owner"]}]", clerk.Frames[0]);
+        Reports.AssertInOrder(clerk.Frames, "System.Threading.Monitor.Enter", Target + "Ledger.Post()");
+        SeenStack owner = Assert.Single(stacks, s => s.Threads.SequenceEqual([tids["ledger-owner"]]));
+        Assert.Equal("[holds Monitor of System.Object, 1 thread waits]", owner.Frames[0]);
+        Assert.Contains(Target + "Ledger.Hold()", owner.Frames);
+    }
+
+    private static void AssertJoined(List<SeenStack> stacks, string[] chain, string threadFrame, IEnumerable<int> threads)
+    {
+        SeenStack joined = Assert.Single(stacks, s => s.Frames.Contains(threadFrame));
+        Assert.Equal(chain, joined.Frames[..chain.Length]);
+        Reports.AssertInOrder(joined.Frames[chain.Length..], "System.Threading.Tasks.Task.SpinThenBlockingWait", threadFrame);
+        Assert.Equal(threads.Order(), joined.Threads);
+        Assert.Equal(joined.Threads.Length, joined.Count);
+    }
+
+    private static async Task<(JsonElement Root, List<SeenStack> Stacks)> JsonAsync(params string[] args)
+    {
+        CliResult result = await Cli.RunAsync(args);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        (JsonElement root, List<JsonStack> stacks) = Reports.ParseJson(result.StdOut);
+        return (root, [.. stacks.Select(s => new SeenStack(s.Frames, s.Values[0], s.ThreadIds))]);
+    }
+
+    private static double Milliseconds(string text) =>
+        double.Parse(Regex.Match(text, @"^([\d.]+) ms").Groups[1].Value, CultureInfo.InvariantCulture);
+}
