@@ -154,6 +154,79 @@ public sealed class AsyncCliTests(AsyncTargetFixture fixture) : IAsyncLifetime
         Assert.True(properties.TryGetProperty("thread pool", out _));
     }
 
+    [Fact]
+    public async Task Dotnet_dump_dumpasync_counts_the_same_chains_in_the_heap_dump()
+    {
+        string dump = await fixture.HeapDumpAsync();
+        (_, List<SeenStack> ours) = await JsonAsync("stacks", "--dump", dump, "--async", "--format", "json");
+        string dumpasync = await DumpAsyncAsync(dump);
+
+        // dumpasync --coalesce prints trees from the innermost task out, "[count] address (state) type" per line. The
+        // outermost async method of each branch, with its count, must be the outermost async method of our logical
+        // stacks with the same count.
+        List<(string Type, int State, long Count)> outermost = DumpAsyncBranchEnds(dumpasync);
+        Assert.True(outermost.Count >= 5, dumpasync);
+        foreach ((string type, int state, long count) in outermost)
+        {
+            Assert.True(StackDepot.Cli.Async.StateMachineNames.TrySplit(type, out string declaring, out string method, out _, out _), type);
+            string prefix = declaring + "." + method + "(";
+            string suffix = $" (await state {state})";
+            long mine = ours.Where(s => s.Frames.LastOrDefault(f => f.EndsWith(')') && f.Contains(" (await state ", StringComparison.Ordinal)) is { } last &&
+                                        last.StartsWith(prefix, StringComparison.Ordinal) && last.EndsWith(suffix, StringComparison.Ordinal)).Sum(s => s.Count);
+            Assert.True(mine == count, $"{type} ({state}): dumpasync {count}, stackdepot {mine}\n{dumpasync}");
+        }
+
+        Assert.Equal(outermost.Sum(o => o.Count), ours.Sum(s => s.Count));
+    }
+
+    /// <summary>Runs dotnet-dump (the version pinned by .config/dotnet-tools.json) on a dump: <c>dumpasync --coalesce</c>.</summary>
+    private static async Task<string> DumpAsyncAsync(string dump)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = TestPaths.RepoRoot,
+        };
+        foreach (string arg in new[] { "tool", "run", "dotnet-dump", "analyze", dump, "-c", "dumpasync --coalesce", "-c", "exit" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using System.Diagnostics.Process process = System.Diagnostics.Process.Start(info)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        string output = await stdout;
+        Assert.True(process.ExitCode == 0 && output.Contains("STACKS", StringComparison.Ordinal),
+            $"dotnet-dump did not run (run 'dotnet tool restore' in the repository, as .ci/run does): {output} {await stderr}");
+        return output;
+    }
+
+    /// <summary>For each branch of dumpasync's coalesced trees, the deepest line that is an async method (has a state).</summary>
+    private static List<(string Type, int State, long Count)> DumpAsyncBranchEnds(string output)
+    {
+        var ends = new List<(string, int, long)>();
+        var path = new List<(int Depth, (string Type, int State, long Count)? Method)>();
+        Match[] lines = [.. output.Split('\n').Select(l => Regex.Match(l, @"^(?<indent> *)\[(?<count>\d+)\] [0-9a-f]+ (?:\((?<state>-?\d+)\) )?(?<type>\S.*?)\s*$")).Where(m => m.Success)];
+        for (int i = 0; i < lines.Length; i++)
+        {
+            int depth = lines[i].Groups["indent"].Length / 2;
+            path.RemoveAll(p => p.Depth >= depth);
+            path.Add((depth, lines[i].Groups["state"].Success
+                ? (lines[i].Groups["type"].Value, int.Parse(lines[i].Groups["state"].Value, CultureInfo.InvariantCulture), long.Parse(lines[i].Groups["count"].Value, CultureInfo.InvariantCulture))
+                : null));
+            bool leaf = i + 1 == lines.Length || lines[i + 1].Groups["indent"].Length / 2 <= depth;
+            if (leaf && path.LastOrDefault(p => p.Method is not null).Method is { } method)
+            {
+                ends.Add(method);
+            }
+        }
+
+        return ends;
+    }
+
     private static void AssertLockOwner(List<SeenStack> stacks, Dictionary<string, int> tids)
     {
         SeenStack clerk = Assert.Single(stacks, s => s.Threads.SequenceEqual([tids["ledger-clerk"]]));
