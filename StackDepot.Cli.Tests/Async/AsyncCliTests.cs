@@ -145,6 +145,28 @@ public sealed class AsyncCliTests(AsyncTargetFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_large_heap_is_said_and_a_heap_dump_suggested()
+    {
+        // Seven million small objects: a heap over the 256 MiB from which a live walk stops a process for seconds.
+        using TargetProcess large = await TargetProcess.StartAsync(["async", "1", "7000000"]);
+        string pid = large.Pid.ToString(CultureInfo.InvariantCulture);
+        CliResult result = await Cli.RunAsync("stacks", "--pid", pid, "--async", "--format", "json", "-q");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string warning = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("stackdepot: warning: The GC heap is ", warning);
+        Assert.Contains($"stackdepot dump --pid {pid} --type heap -o FILE", warning, StringComparison.Ordinal);
+        Assert.Contains("stacks --dump FILE --async", warning, StringComparison.Ordinal);
+        (_, List<JsonStack> stacks) = Reports.ParseJson(result.StdOut);
+        Assert.Equal(AsyncScenarioCounts.Semaphore, Assert.Single(stacks, s => s.Frames[0] == "[awaiting SemaphoreSlim.WaitAsync]").Values[0]);
+        await large.AssertRunningAsync();
+
+        // The ordinary scenario's heap is far below it: no warning.
+        CliResult small = await Cli.RunAsync("stacks", "--pid", Pid, "--async", "-q");
+        Assert.True(small.ExitCode == 0 && small.StdErr.Length == 0, small.ToString());
+    }
+
+    [Fact]
     public async Task Plain_thread_stacks_name_the_lock_owner_and_the_thread_pool()
     {
         (JsonElement root, List<SeenStack> stacks) = await JsonAsync("stacks", "--pid", Pid, "--format", "json");

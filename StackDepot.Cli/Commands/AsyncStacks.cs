@@ -18,8 +18,9 @@ internal static class AsyncStacks
     /// <summary>The most logical stacks one snapshot walks (fan-out and fan-in multiply chains; the rest is counted).</summary>
     internal const long MaxChains = 1_000_000;
 
-    /// <summary>From this heap size on, a live walk is slow enough to say so and suggest a heap dump instead.</summary>
-    internal const ulong LargeHeapBytes = 1UL << 30;
+    /// <summary>From this heap size on, a live walk is slow enough (over a second: about 0.25 us per object, see
+    /// docs/benchmarks-cli.md) to say so and suggest a heap dump instead.</summary>
+    internal const ulong LargeHeapBytes = 256UL << 20;
 
     public static async Task<ExitCode> RunAsync(StacksSettings settings, StacksTarget target, OutputFile output, CliContext context, CancellationToken cancellation)
     {

@@ -23,10 +23,19 @@ internal static class MeasureCommand
         Option<int?> pid = CommonOptions.Pid("Measure this process instead of a demo workload with --workers threads");
         var workers = CommonOptions.Positive(new Option<int>("--workers") { Description = "Order workers in the demo workload (about 8 more threads run beside them)", DefaultValueFactory = _ => 192 });
         var samples = CommonOptions.Positive(new Option<int>("--samples", "-n") { Description = "Measured samples of each kind", DefaultValueFactory = _ => 20 });
-        var command = new Command("measure", "Time the sampling pipeline against a plain ClrMD walk (see docs/benchmarks-cli.md).") { pid, workers, samples };
+        var heap = new Option<bool>("--async") { Description = "Time the async snapshot (heap walk) against a plain ClrMD heap walk instead (needs --pid)" };
+        var command = new Command("measure", "Time the sampling pipeline against a plain ClrMD walk (see docs/benchmarks-cli.md).") { pid, workers, samples, heap };
         command.Hidden = true;
-        command.SetAction(async (parse, cancellation) =>
-            (int)await RunAsync(context, parse.GetValue(pid), parse.GetValue(workers), parse.GetValue(samples), cancellation).ConfigureAwait(false));
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(heap) && result.GetResult(pid) is null)
+            {
+                result.AddError("measure --async needs --pid: a process with pending async work");
+            }
+        });
+        command.SetAction(async (parse, cancellation) => parse.GetValue(heap)
+            ? (int)AsyncMeasurement.Run(context, parse.GetValue(pid)!.Value, parse.GetValue(samples), cancellation)
+            : (int)await RunAsync(context, parse.GetValue(pid), parse.GetValue(workers), parse.GetValue(samples), cancellation).ConfigureAwait(false));
         return command;
     }
 
@@ -148,10 +157,10 @@ internal static class MeasureCommand
         return clock.Elapsed.TotalMilliseconds;
     }
 
-    private static void Row(TextWriter output, string name, List<double> values) =>
+    internal static void Row(TextWriter output, string name, List<double> values) =>
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {Median(values):0.00} | {values.Min():0.00} | {values.Max():0.00} |"));
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
