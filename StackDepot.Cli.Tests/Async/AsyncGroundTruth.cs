@@ -2,9 +2,6 @@ using StackDepot.Cli.Async;
 
 namespace StackDepot.Cli.Tests.Async;
 
-/// <summary>One stack of a report as the async tests compare it: frame names innermost first, the count, the thread ids.</summary>
-internal sealed record SeenStack(string[] Frames, long Count, int[] Threads);
-
 /// <summary>
 /// The logical stacks the target's async scenario must give (see <c>AsyncScenario</c> in the target), checked the same
 /// way on the engine's reports and on the CLI's JSON.

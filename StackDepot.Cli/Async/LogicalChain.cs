@@ -7,5 +7,3 @@ namespace StackDepot.Cli.Async;
 /// <param name="AsyncMethods">How many of the chain's nodes are async methods.</param>
 internal readonly record struct LogicalChain(ChainEnd End, ulong Outermost, ulong WaitEvent, int AsyncMethods);
 
-/// <summary>Receives each logical stack: frame ids innermost first (the span is reused after the call).</summary>
-internal delegate void LogicalChainSink(ReadOnlySpan<ulong> frames, in LogicalChain chain);
