@@ -22,8 +22,7 @@ internal sealed class OutputFile : IDisposable
         _file = file;
     }
 
-    /// <summary>The stream to write the data to (not to be closed by the writer).</summary>
-    public Stream Stream => _file ?? (_stdout ??= _console.OpenStandardOutput());
+    private Stream Stream => _file ?? (_stdout ??= _console.OpenStandardOutput());
 
     /// <summary>Opens stdout (<paramref name="path"/> null or "-") or prepares <paramref name="path"/>.</summary>
     /// <param name="path">The <c>-o</c> value.</param>
@@ -77,9 +76,18 @@ internal sealed class OutputFile : IDisposable
         }
     }
 
+    /// <summary>Writes the data and finishes the output (<see cref="Commit"/>).</summary>
+    /// <param name="write">Writes the data to the stream it is given (without closing it).</param>
+    /// <exception cref="CliException">The file cannot be written.</exception>
+    public void Write(Action<Stream> write)
+    {
+        write(Stream);
+        Commit();
+    }
+
     /// <summary>Finishes the output: flushes, and moves a temporary file into place.</summary>
     /// <exception cref="CliException">The file cannot be written.</exception>
-    public void Commit()
+    private void Commit()
     {
         try
         {
