@@ -2,15 +2,16 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using StackDepot.Cli.Output;
+using Xunit.Abstractions;
 
 namespace StackDepot.Cli.Tests.InProcess;
 
 /// <summary>
 /// <c>-o</c> on every kind of path: a regular file is replaced whole through a temporary file; a symlink is written
 /// through to its target; a FIFO or a character device is written straight into and stays what it was; anything
-/// else is one error (exit 8) that destroys nothing.
+/// else, and a full disk, are one error (exit 8) that destroys nothing.
 /// </summary>
-public sealed class OutputFileTests : IDisposable
+public sealed class OutputFileTests(ITestOutputHelper log) : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("stackdepot-output-").FullName;
 
@@ -126,6 +127,44 @@ public sealed class OutputFileTests : IDisposable
             Assert.Equal(ExitCode.OutputNotWritable, e.Code);
             Assert.Contains("is a block device", e.Message, StringComparison.Ordinal);
             Assert.Equal("block special file", Shell.FileType(block));
+        }
+    }
+
+    [Fact]
+    public void The_full_device_is_exit_8()
+    {
+        CliException e = Assert.Throws<CliException>(() => Write("/dev/full", "x"));
+        Assert.Equal(ExitCode.OutputNotWritable, e.Code);
+        Assert.Equal("cannot write output file /dev/full: no space left on device", e.Message);
+    }
+
+    [Fact]
+    public void A_full_file_system_is_exit_8_leaves_no_temporary_file_and_keeps_the_old_report()
+    {
+        string mount = Path.Combine(_dir, "small");
+        Directory.CreateDirectory(mount);
+        (int code, string output) = Shell.IsRoot ? Shell.Run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mount) : (-1, "not root");
+        if (code != 0)
+        {
+            // Without a size-limited mount, the full device stands in (no temporary file is involved there).
+            log.WriteLine($"cannot mount a small tmpfs ({output.Trim()}); checking /dev/full only");
+            The_full_device_is_exit_8();
+            return;
+        }
+
+        try
+        {
+            string report = Path.Combine(mount, "report.txt");
+            File.WriteAllText(report, "the old report");
+            CliException e = Assert.Throws<CliException>(() => Write(report, new string('x', 1 << 20)));
+            Assert.Equal(ExitCode.OutputNotWritable, e.Code);
+            Assert.Equal($"cannot write output file {report}: no space left on device", e.Message);
+            Assert.Equal(["report.txt"], Entries(mount));
+            Assert.Equal("the old report", File.ReadAllText(report));
+        }
+        finally
+        {
+            Shell.Must("umount", mount);
         }
     }
 

@@ -5,11 +5,17 @@ namespace StackDepot.Cli.Output;
 /// <summary>
 /// Where report data goes: stdout, or the <c>-o</c> path, checked before any sampling starts. A regular file (also
 /// through a symbolic link, which stays a link) is written to a temporary file beside it and renamed over it at the
-/// end, so that a failed run never leaves a half-written report; a FIFO or a character device is written straight
-/// into; anything else is refused with <see cref="ExitCode.OutputNotWritable"/>.
+/// end, so that a failed run never leaves a half-written report and a full disk loses nothing; a FIFO or a
+/// character device is written straight into; anything else is refused. Every failure is a
+/// <see cref="CliException"/> with <see cref="ExitCode.OutputNotWritable"/>, and no temporary file stays behind.
 /// </summary>
 internal sealed partial class OutputFile : IDisposable
 {
+    private const int ErrnoFileTooLarge = 27;
+    private const int ErrnoNoSpace = 28;
+    private const int ErrnoReadOnlyFileSystem = 30;
+    private const int ErrnoQuota = 122;
+
     private readonly ICliConsole _console;
     private readonly string _shown;
     private readonly string? _destination;
@@ -81,12 +87,13 @@ internal sealed partial class OutputFile : IDisposable
 
     /// <summary>Writes the data and finishes the output: flushes, and moves a temporary file into place.</summary>
     /// <param name="write">Writes the data to the stream it is given (without closing it).</param>
-    /// <exception cref="CliException">The file cannot be written.</exception>
+    /// <exception cref="CliException">The data cannot be written (a full disk, an I/O error...); a temporary file is
+    /// removed and the file it would have replaced is left as it was.</exception>
     public void Write(Action<Stream> write)
     {
-        write(Stream);
         try
         {
+            write(Stream);
             Stream.Flush();
             if (_file is not null)
             {
@@ -101,14 +108,23 @@ internal sealed partial class OutputFile : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Unwritable(_shown, e);
+            throw _file is null
+                ? new CliException(ExitCode.OutputNotWritable, $"cannot write the report to stdout: {Reason(e)}", e)
+                : Unwritable(_shown, e);
         }
     }
 
-    /// <summary>Removes the temporary file when the output was not written.</summary>
+    /// <summary>Closes the file; removes the temporary file when the output was not written.</summary>
     public void Dispose()
     {
-        _file?.Dispose();
+        try
+        {
+            _file?.Dispose(); // flushes what a failed write left in its buffer: it fails again
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+
         if (!_committed && _temporary is not null)
         {
             try
@@ -190,7 +206,16 @@ internal sealed partial class OutputFile : IDisposable
     private static CliException Unwritable(string path, string reason, Exception? inner = null) =>
         new(ExitCode.OutputNotWritable, $"cannot write output file {path}: {reason}", inner);
 
-    private static string Reason(Exception e) => e is UnauthorizedAccessException ? "permission denied" : e.Message;
+    /// <summary>What went wrong, without the temporary file's name that .NET puts in its messages.</summary>
+    private static string Reason(Exception e) => e switch
+    {
+        UnauthorizedAccessException => "permission denied",
+        IOException { HResult: ErrnoNoSpace } => "no space left on device",
+        IOException { HResult: ErrnoQuota } => "disk quota exceeded",
+        IOException { HResult: ErrnoFileTooLarge } => "file too large (for the file system, or the file size limit)",
+        IOException { HResult: ErrnoReadOnlyFileSystem } => "read-only file system",
+        _ => e.Message,
+    };
 
     [GeneratedRegex(@"^(/dev/fd/\d+|/proc/(self|thread-self|\d+)(/task/\d+)?/fd/\d+)$")]
     private static partial Regex DescriptorPath();
