@@ -9,7 +9,7 @@ namespace StackDepot.Cli.Tests.InProcess;
 /// <summary>
 /// <c>-o</c> on every kind of path: a regular file is replaced whole through a temporary file; a symlink is written
 /// through to its target; a FIFO or a character device is written straight into and stays what it was; anything
-/// else, and a full disk, are one error (exit 8) that destroys nothing.
+/// else, a full disk, and paths in kernel file systems are one error (exit 8) that destroys nothing.
 /// </summary>
 public sealed class OutputFileTests(ITestOutputHelper log) : IDisposable
 {
@@ -166,6 +166,18 @@ public sealed class OutputFileTests(ITestOutputHelper log) : IDisposable
         {
             Shell.Must("umount", mount);
         }
+    }
+
+    [Theory]
+    [InlineData("/proc/version")]
+    [InlineData("/proc/self/new-file")]
+    [InlineData("/sys/kernel/new-file")]
+    public void A_path_in_a_kernel_file_system_is_exit_8_with_the_reason(string path)
+    {
+        CliException e = Assert.Throws<CliException>(() => Write(path, "x"));
+        Assert.Equal(ExitCode.OutputNotWritable, e.Code);
+        string root = "/" + path.Split('/')[1];
+        Assert.Equal($"cannot write output file {path}: {root} is a kernel file system ({(root == "/proc" ? "proc" : "sysfs")}), not a place for files", e.Message);
     }
 
     private static void Write(string path, string text)

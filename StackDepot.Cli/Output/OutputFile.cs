@@ -159,11 +159,20 @@ internal sealed partial class OutputFile : IDisposable
             throw Unwritable(path, $"directory {directory} does not exist");
         }
 
+        if (UnixFiles.KernelFileSystemOf(directory) is var (mountPoint, type))
+        {
+            throw Unwritable(path, $"{mountPoint} is a kernel file system ({type}), not a place for files");
+        }
+
         string temporary = Path.Combine(directory, $".{Path.GetFileName(destination)}.{Environment.ProcessId}.tmp");
         FileStream stream;
         try
         {
             stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.Read);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw Unwritable(path, $"directory {directory} does not take new files ({e.Message})", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
