@@ -109,6 +109,21 @@ public sealed class OutputFileTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public void A_file_descriptor_path_writes_the_descriptor_s_file_itself()
+    {
+        string file = Path.Combine(_dir, "stdout.txt");
+        using var open = new FileStream(file, FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite);
+        open.Write(Encoding.UTF8.GetBytes("an older and longer text"));
+        open.Flush();
+        long fd = open.SafeFileHandle.DangerousGetHandle();
+
+        Write($"/proc/self/fd/{fd}", "new");
+        open.Position = 0;
+        Assert.Equal("new", new StreamReader(open).ReadToEnd()); // the same file, truncated, not a new one in its place
+        Assert.Equal(["stdout.txt"], Entries(_dir));
+    }
+
+    [Fact]
     public void Sockets_and_block_devices_are_refused_with_exit_8()
     {
         string path = Path.Combine(_dir, "socket");

@@ -69,17 +69,17 @@ internal sealed partial class OutputFile : IDisposable
             case FileKind.Directory:
                 throw Unwritable(path, "it is a directory");
             case FileKind.Fifo or FileKind.CharacterDevice:
-                return new OutputFile(console, path, null, null, OpenStraight(path, full));
+                return new OutputFile(console, path, null, null, OpenStraight(path, full, FileMode.Open));
             case FileKind.BlockDevice:
                 throw Unwritable(path, "it is a block device; stackdepot writes reports to regular files, FIFOs and character devices");
             case FileKind.Socket:
                 throw Unwritable(path, "it is a socket; stackdepot writes reports to regular files, FIFOs and character devices");
         }
 
-        // A file descriptor's path (/dev/fd/N, /proc/self/fd/N): the descriptor's file itself, not a new one.
+        // A file descriptor's path (/dev/stderr, /dev/fd/N, /proc/self/fd/N): the descriptor's file itself, not a new one.
         if (DescriptorPath().IsMatch(full))
         {
-            return new OutputFile(console, path, null, null, OpenStraight(path, full));
+            return new OutputFile(console, path, null, null, OpenStraight(path, full, kind == FileKind.Regular ? FileMode.Truncate : FileMode.Open));
         }
 
         return OpenReplacing(console, path, FinalTarget(path, full));
@@ -197,12 +197,13 @@ internal sealed partial class OutputFile : IDisposable
         return output;
     }
 
-    /// <summary>Opens a FIFO, a device or a descriptor's file for writing as it is: no temporary file, no truncation.</summary>
-    private static FileStream OpenStraight(string path, string full)
+    /// <summary>Opens a FIFO, a device or a descriptor's file for writing as it is: no temporary file (a descriptor's
+    /// regular file is truncated, as a shell's <c>&gt;</c> does).</summary>
+    private static FileStream OpenStraight(string path, string full, FileMode mode)
     {
         try
         {
-            return new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 1 << 16);
+            return new FileStream(full, mode, FileAccess.Write, FileShare.ReadWrite, bufferSize: 1 << 16);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -226,6 +227,6 @@ internal sealed partial class OutputFile : IDisposable
         _ => e.Message,
     };
 
-    [GeneratedRegex(@"^(/dev/fd/\d+|/proc/(self|thread-self|\d+)(/task/\d+)?/fd/\d+)$")]
+    [GeneratedRegex(@"^(/dev/std(in|out|err)|/dev/fd/\d+|/proc/(self|thread-self|\d+)(/task/\d+)?/fd/\d+)$")]
     private static partial Regex DescriptorPath();
 }
