@@ -197,11 +197,12 @@ public sealed unsafe class Depot : IDisposable
         }
 
         EpochSlot slot = OwnSlot();
-        slot.Saves++;
+        CounterCell counts = _counters.Of(slot.Index);
+        counts.Saves++;
         if (frames.Length > _maxFrames)
         {
             frames = frames[.._maxFrames];
-            slot.Truncated++;
+            counts.Truncated++;
         }
 
         bool get = (flags & SaveFlags.Get) != 0;
@@ -221,12 +222,12 @@ public sealed unsafe class Depot : IDisposable
 
         if (found != 0)
         {
-            slot.Hits++;
+            counts.Hits++;
             GC.KeepAlive(this); // the storage behind the raw pointers read above lives as long as this depot
             return new StackHandle(found);
         }
 
-        StackHandle inserted = Insert(bucket, key, frames, get, slot);
+        StackHandle inserted = Insert(bucket, key, frames, get, counts);
         GC.KeepAlive(this);
         return inserted;
     }
@@ -353,7 +354,7 @@ public sealed unsafe class Depot : IDisposable
                 throw Refused<InvalidOperationException>(handle, "it names a persistent record saved without SaveFlags.Get, so there is no reference to drop");
             }
 
-            OwnSlot().Puts++;
+            _counters.Of(EpochDomain.Current.Index).Puts++;
             return;
         }
 
@@ -368,7 +369,7 @@ public sealed unsafe class Depot : IDisposable
             throw Refused<InvalidOperationException>(handle, "unbalanced put: its record was already freed (a second put, or a put after the last one)");
         }
 
-        OwnSlot().Puts++;
+        _counters.Of(EpochDomain.Current.Index).Puts++;
     }
 
     /// <summary>A snapshot of the depot's counters (see <see cref="DepotStats"/>).</summary>
@@ -377,6 +378,7 @@ public sealed unsafe class Depot : IDisposable
     public DepotStats GetStats()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        Hook?.Invoke(DepotHookPoint.StatsSnapshot, 0);
         var (saves, hits, truncated, puts) = _counters.Snapshot();
         lock (_lock)
         {
@@ -484,7 +486,7 @@ public sealed unsafe class Depot : IDisposable
         EpochSlot slot = EpochDomain.Current;
         if (!ReferenceEquals(slot.Owner, _counters))
         {
-            slot.Adopt(_counters);
+            slot.Owner = _counters; // a plain store outside any read section: the announcement that follows publishes it
         }
 
         return slot;
@@ -769,7 +771,7 @@ public sealed unsafe class Depot : IDisposable
         Volatile.Write(ref link, RecordHeader.Next(record)); // release: pairs with the Volatile.Read of bucket heads and links in Find
     }
 
-    private StackHandle Insert(uint bucket, ulong key, ReadOnlySpan<ulong> frames, bool get, EpochSlot slot)
+    private StackHandle Insert(uint bucket, ulong key, ReadOnlySpan<ulong> frames, bool get, CounterCell counts)
     {
         Hook?.Invoke(DepotHookPoint.BeforeInsertLock, 0);
         ulong[]? pool = null;
@@ -793,7 +795,7 @@ public sealed unsafe class Depot : IDisposable
                     uint found = Find(bucket, key, frames, get, reader: null);
                     if (found != 0)
                     {
-                        slot.Hits++;
+                        counts.Hits++;
                         return new StackHandle(found);
                     }
                 }

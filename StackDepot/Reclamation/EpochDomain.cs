@@ -56,7 +56,7 @@ internal static class EpochDomain
     /// announced by a reader inside one of its read sections, or the freshly advanced epoch if there is none.
     /// Advances first, so the scan is ordered after every unlink before it (see the class remarks).
     /// </summary>
-    public static long SafeEpoch(DepotCounters owner)
+    public static long SafeEpoch(object owner)
     {
         long safe = Advance();
         foreach (EpochSlot slot in Slots)
@@ -85,10 +85,10 @@ internal static class EpochDomain
 
         if (slot is null)
         {
-            slot = new EpochSlot { InUse = 1 };
             lock (s_registerLock)
             {
                 EpochSlot[] old = s_slots;
+                slot = new EpochSlot { InUse = 1, Index = old.Length };
                 var grown = new EpochSlot[old.Length + 1];
                 old.CopyTo(grown, 0);
                 grown[^1] = slot;
@@ -109,8 +109,8 @@ internal static class EpochDomain
     {
         ~SlotReleaser()
         {
-            slot.Adopt(null);
-            Volatile.Write(ref slot.InUse, 0); // release: the counters are flushed before the slot can be taken; pairs with the CompareExchange in Register
+            slot.Owner = null;
+            Volatile.Write(ref slot.InUse, 0); // release: the dead thread's writes happen before the slot can be taken; pairs with the CompareExchange in Register
         }
     }
 }

@@ -7,8 +7,8 @@ namespace StackDepot.Reclamation;
 /// <para>
 /// <see cref="Epoch"/> is 0 while the thread is outside a read section, or the global epoch it read on entry.
 /// <see cref="Owner"/> says which depot the thread is reading, so that a reader parked in one depot does not
-/// hold back reuse in another. The hot counters live here too: each is written only by the owning thread with
-/// plain stores, so counting a save costs no atomic operation and no shared cache line.
+/// hold back reuse in another. <see cref="Index"/> is unique among live threads (a dead thread's slot, and so its
+/// index, goes to a new thread).
 /// </para>
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
@@ -22,11 +22,11 @@ internal sealed class EpochSlot
     /// <summary>0 outside a read section; the announced epoch inside one.</summary>
     public long Epoch;
 
-    /// <summary>Counters of the depot this thread last used (a <see cref="DepotCounters"/>), or null.</summary>
-    public DepotCounters? Owner;
+    /// <summary>The identity of the depot this thread last read (its counters object), or null.</summary>
+    public object? Owner;
 
-    /// <summary>Per-thread counters for <see cref="Owner"/>; flushed to it when the thread switches depots or dies.</summary>
-    public long Saves, Hits, Truncated, Puts;
+    /// <summary>This slot's position in the registry: a small number unique among live threads.</summary>
+    public int Index;
 
     /// <summary>1 while a live thread owns this slot; set back to 0 when the thread has died.</summary>
     public int InUse;
@@ -34,12 +34,4 @@ internal sealed class EpochSlot
 #pragma warning disable CS0169, IDE0051
     private long _pad8, _pad9, _pad10, _pad11, _pad12, _pad13, _pad14, _pad15;
 #pragma warning restore CS0169, IDE0051
-
-    /// <summary>Moves this thread's counts to the shared totals of their depot and starts counting for
-    /// <paramref name="owner"/>. Called only by the owning thread, outside a read section.</summary>
-    public void Adopt(DepotCounters? owner)
-    {
-        Owner?.Absorb(this); // moves the counts and detaches, atomically with respect to snapshots
-        Owner = owner;
-    }
 }
