@@ -13,17 +13,33 @@ namespace StackDepot.Diagnostics;
 /// goes away: a thread that moves to another depot leaves its counts where they are, a thread that dies leaves them
 /// too, and the next thread given the same index goes on counting in the same cell (one writer at a time). So no
 /// count is ever handed over, and neither counting nor a snapshot takes a lock.
-/// Cells live in chunks that double in size (8, 16, 32... cells); a chunk is installed once and never replaced, so a
-/// cell installed in it is never lost to a concurrent growth.
+/// Cells live in chunks that double in size (64, 128, 256... cells); a chunk is installed once and never replaced, so
+/// a cell installed in it is never lost to a concurrent growth. The first chunk is allocated up front, so the cell of
+/// one of the first 64 threads is two loads away.
 /// </remarks>
 internal sealed class DepotCounters
 {
-    private const int FirstChunkBits = 3; // the first chunk holds 8 cells
+    private const int FirstChunkBits = 6; // the first chunk holds 64 cells
     private readonly CounterCell?[]?[] _chunks = new CounterCell?[]?[31 - FirstChunkBits];
+    private readonly CounterCell?[] _first;
+
+    public DepotCounters() => _first = _chunks[0] = new CounterCell?[1 << FirstChunkBits];
 
     /// <summary>The cell of the thread with index <paramref name="threadIndex"/>; only that thread writes it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public CounterCell Of(int threadIndex)
+    {
+        CounterCell?[] first = _first;
+        if ((uint)threadIndex < (uint)first.Length && Volatile.Read(ref first[threadIndex]) is { } cell) // acquire: pairs with the CompareExchange of a cell in Add
+        {
+            return cell;
+        }
+
+        return OfLater(threadIndex);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private CounterCell OfLater(int threadIndex)
     {
         uint n = (uint)threadIndex + (1u << FirstChunkBits);
         int chunk = BitOperations.Log2(n) - FirstChunkBits;
