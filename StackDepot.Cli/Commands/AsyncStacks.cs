@@ -71,8 +71,7 @@ internal static class AsyncStacks
         }
 
         context.Log.Debug("{Chains} logical stacks in {Ms:0.0} ms, depot: {Stats}", logical.Added, logical.Elapsed.TotalMilliseconds, depot.GetStats());
-        StackReportWriter.Write(report, settings.Report.Formatter, output.Stream);
-        output.Commit();
+        output.Write(stream => StackReportWriter.Write(report, settings.Report.Formatter, stream));
         return ExitCode.Success;
     }
 
