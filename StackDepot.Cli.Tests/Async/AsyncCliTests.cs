@@ -168,6 +168,37 @@ public sealed class AsyncCliTests(AsyncTargetFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_interrupt_during_the_heap_walk_releases_the_target_and_exits_130()
+    {
+        // A heap of seven million objects: the walk lasts seconds, long enough to interrupt it.
+        using TargetProcess large = await TargetProcess.StartAsync(["async", "1", "7000000"]);
+        string pid = large.Pid.ToString(CultureInfo.InvariantCulture);
+        System.Diagnostics.Process? cli = null;
+        Task<CliResult> run = Cli.RunAsync(["stacks", "--pid", pid, "--async", "-q"], wrapper: null, started: p => cli = p);
+
+        // The target is stopped (ptrace: "t (tracing stop)") once the CLI has attached and walks its heap.
+        await WaitUntilAsync(() => File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("State:", StringComparison.Ordinal)).Contains("tracing stop", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), "the CLI never stopped the target");
+        Assert.Equal(0, Kill(cli!.Id, 2)); // SIGINT, as Ctrl-C sends
+
+        CliResult result = await run;
+        Assert.True(result.ExitCode == 130, result.ToString());
+        Reports.AssertOnePlainErrorLine(result);
+        Assert.Contains("stackdepot: error: interrupted; the target was released", result.StdErr, StringComparison.Ordinal);
+        await large.AssertRunningAsync();
+    }
+
+    [Fact]
+    public async Task A_heap_walk_over_its_timeout_releases_the_target_and_says_what_to_do()
+    {
+        CliResult result = await Cli.RunAsync("stacks", "--pid", Pid, "--async", "--timeout", "1", "-q");
+        Assert.True(result.ExitCode == 9, result.ToString());
+        Reports.AssertOnePlainErrorLine(result);
+        Assert.Contains($"the heap walk took longer than --timeout 1 ms; process {Pid} was released", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains($"stackdepot dump --pid {Pid} --type heap -o FILE", result.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Plain_thread_stacks_name_the_lock_owner_and_the_thread_pool()
     {
         (JsonElement root, List<SeenStack> stacks) = await JsonAsync("stacks", "--pid", Pid, "--format", "json");
@@ -279,4 +310,18 @@ public sealed class AsyncCliTests(AsyncTargetFixture fixture) : IAsyncLifetime
 
     private static double Milliseconds(string text) =>
         double.Parse(Regex.Match(text, @"^([\d.]+) ms").Groups[1].Value, CultureInfo.InvariantCulture);
+
+    /// <summary>Polls a condition of another process until it holds (there is nothing to wait on instead).</summary>
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string message)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < timeout, message);
+            await Task.Delay(5);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 }
