@@ -26,6 +26,12 @@ internal sealed class AsyncScenario
     /// <summary>Socket reads pending on a loopback connection (a ValueTask over an IValueTaskSource).</summary>
     public const int SocketReads = 2;
 
+    /// <summary>Work items queued to a thread pool whose every worker (as many as processors, its maximum) is blocked
+    /// (the socket engine's own item then queues behind them).</summary>
+    public const int QueuedWorkItems = 25;
+
+    private static readonly ManualResetEventSlim Starve = new();
+
     private readonly List<Task> _requests = [];
     private readonly List<Thread> _threads = [];
     private readonly CancellationTokenSource _cancel = new();
@@ -73,7 +79,9 @@ internal sealed class AsyncScenario
             _requests.Add(AuditChain.ReconcileAsync(i));
         }
 
+        StarveThePool();
         StartSocketReads();
+        AwaitSocketEngineItem();
 
         for (int i = 0; i < SyncOverAsyncThreads; i++)
         {
@@ -87,6 +95,55 @@ internal sealed class AsyncScenario
         _threads.Add(Program.Start(Ledger.Hold, "ledger-owner"));
         Ledger.Held.Wait();
         _threads.Add(Program.Start(Ledger.Post, "ledger-clerk"));
+    }
+
+    /// <summary>
+    /// Caps the pool at one worker per processor, blocks every worker in a work item, then queues
+    /// <see cref="QueuedWorkItems"/> more: all workers run and that many items wait in the pool's global queue.
+    /// </summary>
+    private static void StarveThePool()
+    {
+        int workers = Environment.ProcessorCount;
+        ThreadPool.GetMaxThreads(out _, out int io);
+        if (!ThreadPool.SetMinThreads(workers, io) || !ThreadPool.SetMaxThreads(workers, io))
+        {
+            throw new InvalidOperationException("cannot cap the thread pool at " + workers);
+        }
+
+        using var started = new CountdownEvent(workers);
+        for (int i = 0; i < workers; i++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(_ =>
+            {
+                started.Signal();
+                Starve.Wait();
+            }, null);
+        }
+
+        started.Wait();
+        for (int i = 0; i < QueuedWorkItems; i++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(_ => { }, null);
+        }
+    }
+
+    /// <summary>
+    /// The sockets' first events (writable on registration) reach the pool as one work item of the runtime's socket
+    /// engine, which queues behind ours: wait for it, so that the queue holds exactly
+    /// <see cref="QueuedWorkItems"/> + 1 items while the tests look.
+    /// </summary>
+    private static void AwaitSocketEngineItem()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (ThreadPool.PendingWorkItemCount != QueuedWorkItems + 1)
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(10) || ThreadPool.PendingWorkItemCount > QueuedWorkItems + 1)
+            {
+                throw new InvalidOperationException($"{ThreadPool.PendingWorkItemCount} work items queued, not {QueuedWorkItems} and the socket engine's");
+            }
+
+            Thread.Sleep(1);
+        }
     }
 
     private void StartSocketReads()
@@ -107,6 +164,7 @@ internal sealed class AsyncScenario
     /// <summary>Completes every pending operation and waits for the threads; the process can then exit.</summary>
     public void Release()
     {
+        Starve.Set(); // first: the continuations below need pool workers
         CustomsChain.Inspectors.Release(SemaphoreRequests * _scale);
         GC.KeepAlive(_ballast);
         _cancel.Cancel();

@@ -162,6 +162,7 @@ public sealed class AsyncEngineTests(AsyncTargetFixture fixture, ITestOutputHelp
         Assert.Equal(0, run.Analysis.Unreadable);
         Assert.Equal(0, run.Stacks.Walk.Cycles + run.Stacks.Walk.Broken + run.Stacks.Walk.Truncated);
         Assert.NotNull(run.Analysis.ThreadPool);
+        Assert.Equal(AsyncScenarioCounts.QueuedWorkItems, run.Analysis.ThreadPool.Queued); // read from the heap: live and in a dump
         AsyncGroundTruth.AssertLogicalStacks(Seen(run), fixture.Target.ThreadIdsByName());
 
         // The frames of async methods carry the module that declares them.

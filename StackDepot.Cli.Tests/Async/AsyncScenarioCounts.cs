@@ -10,4 +10,12 @@ internal static class AsyncScenarioCounts
 
     /// <summary>Five threads in <c>GetAwaiter().GetResult()</c>, one in <c>.Result</c>, one in <c>.Wait()</c>.</summary>
     public const int SyncOverAsync = 7;
+
+    /// <summary>Work items queued behind a pool capped at one worker per processor, every worker blocked: the
+    /// scenario's 25 and the runtime socket engine's one.</summary>
+    public const int QueuedWorkItems = 25 + 1;
+
+    /// <summary>The thread-pool header of the scenario: every worker (one per processor, the cap) running.</summary>
+    public static string ThreadPool =>
+        $"{Environment.ProcessorCount} workers ({Environment.ProcessorCount} running, 0 idle), min {Environment.ProcessorCount}, max {Environment.ProcessorCount}, {QueuedWorkItems} queued work items";
 }
