@@ -55,9 +55,9 @@ public sealed record SymbolizedFrame
     }
 
     /// <summary>The frame as the shared reporting layer takes it: <see cref="DisplayName"/> as the name, the module, the
-    /// frame id as the address, and the source position when known.</summary>
+    /// frame id as the address, the source position when known, and <see cref="Method"/> as the method.</summary>
     /// <returns>A frame for a <see cref="StackReportEntry"/>.</returns>
-    public ReportFrame ToReportFrame() => new(DisplayName, Module, FrameId, File, Line);
+    public ReportFrame ToReportFrame() => new(DisplayName, Module, FrameId, File, Line) { Method = Method };
 
     /// <summary><see cref="DisplayName"/>, followed by <c> at file:line</c> when known.</summary>
     public override string ToString() =>
