@@ -32,6 +32,7 @@ internal static class Program
             StacksCommand.Create(context),
             DumpCommand.Create(context),
             DemoCommand.Create(context),
+            DiffCommand.Create(context),
             MeasureCommand.Create(context),
         };
 

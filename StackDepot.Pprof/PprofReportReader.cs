@@ -35,7 +35,7 @@ public static class PprofReportReader
         }
         catch (TooLargeException e)
         {
-            throw new InvalidDataException($"not read: the profile is larger than {MaxProfileBytes >> 20} MiB", e);
+            throw new InvalidDataException($"too large: more than {MaxProfileBytes >> 20} MiB uncompressed", e);
         }
     }
 
