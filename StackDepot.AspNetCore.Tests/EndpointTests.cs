@@ -79,6 +79,8 @@ public sealed class EndpointTests : IAsyncLifetime
         // With PDBs (the test assembly has one), functions carry their source file.
         Function allocate = profile.Function.Single(f => S(profile, f.Name).Contains(nameof(AllocateBuffer), StringComparison.Ordinal));
         Assert.EndsWith("EndpointTests.cs", S(profile, allocate.Filename), StringComparison.Ordinal);
+        string[] source = File.ReadAllLines(S(profile, allocate.Filename));
+        Assert.Contains("private static void AllocateBuffer(", source[allocate.StartLine - 1], StringComparison.Ordinal); // its first line
     }
 
     [Fact]
