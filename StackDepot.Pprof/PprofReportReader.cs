@@ -178,8 +178,10 @@ public static class PprofReportReader
                 Entries = entries,
                 Totals = totals,
                 Properties = properties,
-                StartTime = profile.TimeNanos != 0 ? DateTimeOffset.UnixEpoch.AddTicks(profile.TimeNanos / 100) : null,
-                Duration = profile.DurationNanos != 0 ? TimeSpan.FromTicks(profile.DurationNanos / 100) : null,
+                StartTime = profile.TimeNanos > 0 && profile.TimeNanos / 100 <= (DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).Ticks
+                    ? DateTimeOffset.UnixEpoch.AddTicks(profile.TimeNanos / 100)
+                    : null,
+                Duration = profile.DurationNanos > 0 ? TimeSpan.FromTicks(profile.DurationNanos / 100) : null,
                 PeriodType = profile.PeriodType is { } period ? PprofSampleTypes.ToReport(String(period.Type), String(period.Unit)) : null,
                 Period = profile.Period,
                 ThreadNames = threadNames,

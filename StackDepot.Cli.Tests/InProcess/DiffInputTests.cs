@@ -66,22 +66,26 @@ public sealed class DiffInputTests : IDisposable
         Assert.Equal(["App!A.Run() 3 5", "App!B:Odd() 0 2", "App!Gone.Now() 1 0"], result.StdOut.TrimEnd('\n').Split('\n').Order());
     }
 
-    public static TheoryData<string, string> NotCaptures() => new()
+    public static TheoryData<string, byte[]> NotCaptures() => new()
     {
-        { "empty", "" },
-        { "plain text", "hello\n" },
-        { "other JSON", "{\"schema\": \"something/2\"}" },
-        { "broken JSON", "{\"schema\": \"stackdepot.report/1\", " },
-        { "JSON without stacks", "{\"schema\": \"stackdepot.report/1\", \"title\": \"t\", \"valueTypes\": [{\"name\": \"threads\", \"unit\": \"count\"}]}" },
-        { "gzip header only", "\u001f\u008b" },
+        { "empty", ""u8.ToArray() },
+        { "plain text", "hello\n"u8.ToArray() },
+        { "other JSON", "{\"schema\": \"something/2\"}"u8.ToArray() },
+        { "broken JSON", "{\"schema\": \"stackdepot.report/1\", "u8.ToArray() },
+        { "JSON without stacks", "{\"schema\": \"stackdepot.report/1\", \"title\": \"t\", \"valueTypes\": [{\"name\": \"threads\", \"unit\": \"count\"}]}"u8.ToArray() },
+        { "gzip header only", [0x1f, 0x8b] },
+        { "gzip of nonsense", [0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad, 0xbe, 0xef] },
+        { "a null frame name", "{\"schema\": \"stackdepot.report/1\", \"title\": \"t\", \"valueTypes\": [{\"name\": \"threads\", \"unit\": \"count\"}], \"stacks\": [{\"values\": [1], \"frames\": [{\"name\": null}]}]}"u8.ToArray() },
+        { "a value that is not a number", "{\"schema\": \"stackdepot.report/1\", \"title\": \"t\", \"valueTypes\": [{\"name\": \"threads\", \"unit\": \"count\"}], \"stacks\": [{\"values\": [\"x\"], \"frames\": []}]}"u8.ToArray() },
     };
 
     [Theory]
     [MemberData(nameof(NotCaptures))]
-    public async Task A_file_that_is_not_a_capture_is_one_plain_error_line_and_exit_11(string what, string content)
+    public async Task A_file_that_is_not_a_capture_is_one_plain_error_line_and_exit_11(string what, byte[] content)
     {
         string good = Capture("good.json", "threads", "count", ("A.Run()", 3));
-        string bad = Write("bad.file", content);
+        string bad = Path.Combine(_dir.FullName, "bad.file");
+        File.WriteAllBytes(bad, content);
         CliResult result = await InProcessCli.RunAsync("diff", bad, good);
         Assert.True(result.ExitCode == 11, what + ": " + result);
         Reports.AssertOnePlainErrorLine(result);
@@ -96,6 +100,10 @@ public sealed class DiffInputTests : IDisposable
         Assert.Equal(11, missing.ExitCode);
         Assert.Contains("NEW file", missing.StdErr, StringComparison.Ordinal);
         Assert.Contains("does not exist", missing.StdErr, StringComparison.Ordinal);
+
+        CliResult directory = await InProcessCli.RunAsync("diff", _dir.FullName, good);
+        Assert.Equal(11, directory.ExitCode);
+        Assert.Contains("is a directory", directory.StdErr, StringComparison.Ordinal);
 
         CliResult format = await InProcessCli.RunAsync("diff", good, good, "--format", "speedscope");
         Assert.Equal(2, format.ExitCode);

@@ -16,6 +16,11 @@ internal static class CaptureFile
         try
         {
             var info = new FileInfo(path);
+            if (Directory.Exists(path))
+            {
+                throw new CliException(ExitCode.BadCapture, $"{role} file {path} is a directory");
+            }
+
             if (!info.Exists)
             {
                 throw new CliException(ExitCode.BadCapture, $"{role} file {path} does not exist");

@@ -42,7 +42,7 @@ internal static class JsonReportReader
             throw new InvalidDataException($"not a {StackReportWriter.JsonSchemaId} document (its \"schema\" member is missing or different)");
         }
 
-        ReportValueType[] types = [.. root.GetProperty("valueTypes").EnumerateArray().Select(t => new ReportValueType(t.GetProperty("name").GetString()!, t.GetProperty("unit").GetString()!))];
+        ReportValueType[] types = [.. root.GetProperty("valueTypes").EnumerateArray().Select(t => new ReportValueType(Text(t, "name"), Text(t, "unit")))];
         if (types.Length == 0)
         {
             throw new InvalidDataException($"not a valid {StackReportWriter.JsonSchemaId} document: it has no value types");
@@ -95,10 +95,14 @@ internal static class JsonReportReader
         }
 
         return new ReportFrame(
-            frame.GetProperty("name").GetString()!,
+            Text(frame, "name"),
             frame.TryGetProperty("module", out JsonElement module) ? module.GetString() : null,
             address,
             frame.TryGetProperty("file", out JsonElement file) ? file.GetString() : null,
             frame.TryGetProperty("line", out JsonElement line) ? line.GetInt32() : 0);
     }
+
+    /// <summary>A member that must be a string.</summary>
+    private static string Text(JsonElement element, string name) =>
+        element.GetProperty(name).GetString() ?? throw new InvalidDataException($"not a valid {StackReportWriter.JsonSchemaId} document: a \"{name}\" is null");
 }
