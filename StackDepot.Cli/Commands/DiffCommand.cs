@@ -69,13 +69,15 @@ internal static class DiffCommand
         StackReport newReport = CaptureFile.Read(newPath, "NEW");
         StackDiff diff = StackDiff.Compare(baseReport, newReport, normalize);
         string baseName = Path.GetFileName(basePath), newName = Path.GetFileName(newPath);
-        if (formatter is not null)
+        output.Write(stream =>
         {
-            StackReportWriter.Write(diff.ToDifferenceReport(baseName, newName), formatter, output.Stream);
-        }
-        else
-        {
-            using var writer = new StreamWriter(output.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+            if (formatter is not null)
+            {
+                StackReportWriter.Write(diff.ToDifferenceReport(baseName, newName), formatter, stream);
+                return;
+            }
+
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
             if (format == "folded")
             {
                 DiffFoldedWriter.Write(diff, writer);
@@ -84,11 +86,7 @@ internal static class DiffCommand
             {
                 DiffTextWriter.Write(diff, baseName, newName, top, writer);
             }
-
-            writer.Flush();
-        }
-
-        output.Commit();
+        });
         return ExitCode.Success;
     }
 }

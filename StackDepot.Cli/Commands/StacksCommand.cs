@@ -111,8 +111,7 @@ internal static class StacksCommand
             ThreadNames = pid is int id ? ThreadNames.Read(id, stats.Threads) : new Dictionary<int, string>(),
         };
         context.Log.Debug("{Distinct} distinct stacks, {Symbolized} frames symbolized, depot: {Stats}", builder.DistinctStacks, frames.Symbolized, depot.GetStats());
-        StackReportWriter.Write(result, settings.Report.Formatter, output.Stream);
-        output.Commit();
+        output.Write(stream => StackReportWriter.Write(result, settings.Report.Formatter, stream));
         return ExitCode.Success;
     }
 }
