@@ -146,7 +146,7 @@ public class PprofWriterTests
                 new StackReportEntry { Frames = [Take, Worker, Start], Values = [4096, 4, 2, 8192, 8] },
                 new StackReportEntry { Frames = [Sleep, Start], Values = [100, 1, 1, 300, 3] },
             ],
-            PeriodType = new ReportValueType("space", "bytes"),
+            PeriodType = ReportValueType.Space,
             Period = 102400,
         };
         Profile profile = Profiles.Decode(Profiles.Write(report));

@@ -20,9 +20,6 @@ internal sealed class PprofSampleTypes
         ReportValueType.LiveBytes,
     ];
 
-    /// <summary>The period type of heap profiles: bytes between samples.</summary>
-    internal static readonly ReportValueType Space = new("space", "bytes");
-
     private PprofSampleTypes(ReportValueType[] types, int[] sources, bool isThreadProfile, ReportValueType defaultType, ReportValueType periodType, long period)
     {
         Types = types;
@@ -70,7 +67,7 @@ internal sealed class PprofSampleTypes
         if (heapTypes.Count > 0)
         {
             ReportValueType first = heapTypes.Contains(values[0]) ? values[0] : heapTypes[0];
-            return new PprofSampleTypes([.. heapTypes], [.. heapSources], false, first, report.PeriodType ?? Space, report.Period);
+            return new PprofSampleTypes([.. heapTypes], [.. heapSources], false, first, report.PeriodType ?? ReportValueType.Space, report.Period);
         }
 
         if (IsThreadType(values[0]))

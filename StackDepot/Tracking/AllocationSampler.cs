@@ -230,7 +230,7 @@ public sealed class AllocationSampler : IDisposable
                 Totals = [(long)Math.Round(profile.EstimatedBytes), (long)Math.Round(profile.EstimatedObjects), profile.Samples, profile.SampledBytes],
                 StartTime = profile.Since,
                 Duration = DateTimeOffset.UtcNow - profile.Since,
-                PeriodType = SpaceBytes,
+                PeriodType = ReportValueType.Space,
                 Period = _rate,
             };
         }
@@ -253,9 +253,6 @@ public sealed class AllocationSampler : IDisposable
         new("samples", "count"),
         new("sampled bytes", "bytes"),
     ];
-
-    /// <summary>The period type of the reports: bytes between samples (as Go's heap profiles).</summary>
-    private static readonly ReportValueType SpaceBytes = new("space", "bytes");
 
     /// <summary>Forgets every sample and drops the sites' references on their stacks. Threads keep their countdowns
     /// (the intervals are memoryless, so this biases nothing).</summary>
