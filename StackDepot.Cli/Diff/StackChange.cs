@@ -2,25 +2,6 @@ using StackDepot.Reporting;
 
 namespace StackDepot.Cli.Diff;
 
-/// <summary>How one stack changed between the two captures.</summary>
-internal enum ChangeKind
-{
-    /// <summary>In both, larger in NEW.</summary>
-    Grew,
-
-    /// <summary>In both, smaller in NEW.</summary>
-    Shrank,
-
-    /// <summary>Only in NEW.</summary>
-    Appeared,
-
-    /// <summary>Only in BASE.</summary>
-    Vanished,
-
-    /// <summary>In both, the same value.</summary>
-    Unchanged,
-}
-
 /// <summary>One stack of either capture with its values in both (BASE scaled by <see cref="StackDiff.BaseScale"/>).</summary>
 /// <param name="Frames">The stack, innermost first (from NEW when it has the stack).</param>
 /// <param name="Base">The values in BASE, one per compared value type, scaled when normalizing.</param>
