@@ -4,10 +4,11 @@ namespace StackDepot.Cli.Tests.Target;
 
 /// <summary>
 /// Parks five threads in <see cref="FiveChain"/> and three in <see cref="ThreeChain"/> (or, with the argument
-/// <c>async [scale [ballast]]</c>, starts the <see cref="AsyncScenario"/> instead), then prints <c>READY pid</c>. Answers each
-/// <c>ping</c> line on stdin with <c>pong N</c> (so a test can tell the process is running, not frozen), each
-/// <c>gap</c> line with <c>gap MS</c> (the longest stop its <see cref="Heartbeat"/> saw since the last question), and
-/// exits when stdin closes or says <c>exit</c>.
+/// <c>async [scale [ballast]]</c>, starts the <see cref="AsyncScenario"/> instead), then prints <c>READY pid</c>.
+/// Answers each <c>ping</c> line on stdin with <c>pong N</c> (so a test can tell the process is running, not frozen),
+/// each <c>gap</c> line with <c>gap MS</c> (the longest stop its <see cref="Heartbeat"/> saw since the last question),
+/// starts two more threads parked in <see cref="GrowChain"/> on each <c>grow</c> line (answering <c>grown N</c> once
+/// they wait: a workload that changes between two captures), and exits when stdin closes or says <c>exit</c>.
 /// </summary>
 internal static class Program
 {
@@ -51,6 +52,7 @@ internal static class Program
         Console.Out.Flush();
 
         int pongs = 0;
+        int grown = 0;
         while (Console.ReadLine() is { } line && line != "exit")
         {
             if (line == "ping")
@@ -61,6 +63,18 @@ internal static class Program
             else if (line == "gap")
             {
                 Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"gap {heartbeat.TakeMaxGapMilliseconds():0.0}"));
+                Console.Out.Flush();
+            }
+            else if (line == "grow")
+            {
+                Thread[] more = [Start(GrowChain.Outer, $"grow-{grown++}"), Start(GrowChain.Outer, $"grow-{grown++}")];
+                threads.AddRange(more);
+                while (more.Any(t => (t.ThreadState & ThreadState.WaitSleepJoin) == 0))
+                {
+                    Thread.Sleep(1);
+                }
+
+                Console.WriteLine($"grown {grown}");
                 Console.Out.Flush();
             }
         }
@@ -121,4 +135,13 @@ internal static class ThreeChain
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Second() => Program.Park();
+}
+
+internal static class GrowChain
+{
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Outer() => Inner();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Inner() => Program.Park();
 }

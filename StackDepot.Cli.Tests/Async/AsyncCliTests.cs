@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using StackDepot.Pprof.Tests;
 
 namespace StackDepot.Cli.Tests.Async;
 
@@ -112,6 +113,27 @@ public sealed class AsyncCliTests(AsyncTargetFixture fixture) : IAsyncLifetime
         long[] weights = [.. profile.GetProperty("weights").EnumerateArray().Select(w => w.GetInt64())];
         int delay = Array.FindIndex(samples, s => frames[s[^1]] == "[awaiting Task.Delay]");
         Assert.Equal(AsyncScenarioCounts.Delay, weights[delay]);
+    }
+
+    [GoFact]
+    public async Task Go_tool_pprof_reads_the_async_stacks()
+    {
+        string file = Path.Combine(fixture.Directory, "async.pb.gz");
+        CliResult result = await Cli.RunAsync("stacks", "--pid", Pid, "--async", "--format", "pprof", "-o", file, "-q");
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        string top = GoPprof.Run("-top", file);
+        Assert.Contains("Type: tasks", top, StringComparison.Ordinal);
+        List<(double Flat, double Cum, string Name)> rows = GoPprof.TopRows(top);
+        Assert.Equal(AsyncScenarioCounts.Semaphore, Assert.Single(rows, r => r.Name == "[awaiting SemaphoreSlim.WaitAsync]").Flat);
+        Assert.Equal(AsyncScenarioCounts.Delay, Assert.Single(rows, r => r.Name == "[awaiting Task.Delay]").Flat);
+
+        // Each logical stack is one trace, innermost first, its weight the number of pending operations.
+        string traces = GoPprof.Run("-traces", file);
+        string block = Assert.Single(traces.Split("-----------+"), b => b.Contains(AsyncGroundTruth.SemaphoreChain[^1], StringComparison.Ordinal));
+        string[] lines = [.. block.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('-'))];
+        Assert.StartsWith($"{AsyncScenarioCounts.Semaphore} ", lines[0]);
+        Reports.AssertInOrder([.. lines.Select(l => l.Split("   ", 2)[^1].Trim())], ["[awaiting SemaphoreSlim.WaitAsync]", .. AsyncGroundTruth.SemaphoreChain]);
     }
 
     [Fact]

@@ -24,7 +24,7 @@ internal sealed class AsyncFrameTable
         Cycle = Intern("[cycle in the continuation chain]", null);
         Broken = Intern("[broken continuation chain: unreadable object]", null);
         Truncated = Intern("[chain cut: longer than --max-frames]", null);
-        BlockingWait = Intern("[a thread blocks on this task (sync-over-async)]", null);
+        BlockingWait = Intern("[sync-over-async: a thread blocks on this task]", null);
     }
 
     /// <summary>Ends a chain that came back to a task already on it (only a corrupt heap does that).</summary>

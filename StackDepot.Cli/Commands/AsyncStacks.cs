@@ -3,6 +3,7 @@ using StackDepot.Cli.Async;
 using StackDepot.Cli.Options;
 using StackDepot.Cli.Output;
 using StackDepot.Cli.Sampling;
+using StackDepot.Cli.Targets;
 using StackDepot.Reporting;
 
 namespace StackDepot.Cli.Commands;
@@ -34,6 +35,7 @@ internal static class AsyncStacks
         var threadFrames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames);
         var asyncFrames = new AsyncFrameTable();
         var source = new AsyncSource(target.Pid, target.DumpPath, both ? new StackWalker(threadFrames, sampling.MaxFrames) : null, asyncFrames, context.Log);
+        DateTimeOffset started = DateTimeOffset.UtcNow;
         AsyncSnapshot snapshot = await SampleProgress.RunAsync(context.Console, 1, settings.Quiet, progress =>
         {
             AsyncSnapshot taken = Capture(source, sampling, target, cancellation);
@@ -64,7 +66,18 @@ internal static class AsyncStacks
         }
 
         StackReport report = builder.Build((both ? "Stacks and async stacks " : "Async stacks ") + target.Subject, settings.Report.Top, settings.Report.MinCount,
-            Properties(target, source, snapshot, logical, sampling));
+            Properties(target, source, snapshot, logical, sampling)) with
+        {
+            StartTime = target.Pid is null ? null : started,
+            Duration = target.Pid is null ? null : snapshot.Frozen,
+            PeriodType = builder.ValueTypes[0],
+            Period = 1, // every thread and every pending operation is counted once
+        };
+        if (target.Pid is { } live)
+        {
+            report = report with { ThreadNames = ThreadNames.Read(live, report.Entries.SelectMany(e => e.ThreadIds).Distinct()) };
+        }
+
         if (both)
         {
             report = WithKinds(report, depot, asyncFrames);
@@ -172,15 +185,7 @@ internal static class AsyncStacks
             });
         }
 
-        return new StackReport
-        {
-            Title = report.Title,
-            ValueTypes = report.ValueTypes,
-            Entries = entries,
-            Totals = report.Totals,
-            OmittedEntries = report.OmittedEntries,
-            Properties = report.Properties,
-        };
+        return report with { Entries = entries };
     }
 
     private static string Bytes(ulong bytes) =>

@@ -1,9 +1,11 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
+using StackDepot.Cli.Async;
 using StackDepot.Cli.Options;
 using StackDepot.Cli.Output;
 using StackDepot.Cli.Sampling;
-using StackDepot.Cli.Async;
+using StackDepot.Cli.Targets;
 using StackDepot.Reporting;
 
 namespace StackDepot.Cli.Commands;
@@ -66,7 +68,8 @@ internal static class StacksCommand
 
         var properties = new Dictionary<string, string>(target.Properties);
         string title = "Stacks " + target.Subject;
-        IStackSource source = target.Pid is { } pid ? new LiveSource(pid, walker, context.Log) : new DumpSource(dumpPath!, walker);
+        int? pid = target.Pid;
+        IStackSource source = pid is { } live ? new LiveSource(live, walker, context.Log) : new DumpSource(dumpPath!, walker);
 
         int samples = dumpPath is null ? sampling.Samples : 1;
         if (dumpPath is not null && sampling.Samples > 1)
@@ -76,9 +79,12 @@ internal static class StacksCommand
 
         using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames, Name = "stackdepot-cli" });
         var builder = new StackReportBuilder(depot, [samples == 1 ? ReportValueType.Threads : ReportValueType.Samples], source.GetFrame);
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+        long startTicks = Stopwatch.GetTimestamp();
         SampleRunStats stats = await SampleProgress.RunAsync(context.Console, samples, settings.Quiet, progress =>
             StackSampler.RunAsync(source, samples, TimeSpan.FromMilliseconds(sampling.IntervalMs), TimeSpan.FromMilliseconds(sampling.TimeoutMs),
                 builder, progress, context.Log, cancellation)).ConfigureAwait(false);
+        TimeSpan duration = Stopwatch.GetElapsedTime(startTicks);
         if (stats.Taken == 0)
         {
             throw new CliException(ExitCode.Timeout,
@@ -118,7 +124,14 @@ internal static class StacksCommand
             properties["stopped walks"] = $"{stats.StoppedWalks} (stack pointer stopped moving)";
         }
 
-        StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties);
+        StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties) with
+        {
+            StartTime = dumpPath is null ? started : null,
+            Duration = dumpPath is null ? duration : null,
+            PeriodType = ReportValueType.Threads,
+            Period = 1, // every thread of every snapshot is counted
+            ThreadNames = pid is int id ? ThreadNames.Read(id, stats.Threads) : new Dictionary<int, string>(),
+        };
         context.Log.Debug("{Distinct} distinct stacks, {Symbolized} frames symbolized, depot: {Stats}", builder.DistinctStacks, frames.Symbolized, depot.GetStats());
         output.Write(stream => StackReportWriter.Write(result, settings.Report.Formatter, stream));
         return ExitCode.Success;
