@@ -150,6 +150,50 @@ public sealed class AsyncEngineTests(AsyncTargetFixture fixture, ITestOutputHelp
         }
     }
 
+    [Fact]
+    public void A_process_caught_loading_types_is_released_and_attached_again()
+    {
+        // As if ClrMD's lookup of types by name failed once (a process stopped while it loads types).
+        int lookups = 0;
+        var frames = new AsyncFrameTable();
+        var source = new AsyncSource(fixture.Pid, null, null, frames, Serilog.Core.Logger.None, _ => ++lookups > 1);
+        AsyncSnapshot snapshot = source.Capture(TimeSpan.FromMinutes(1), CancellationToken.None);
+
+        Assert.Equal(2, source.Attachments);
+        Assert.Equal(2, lookups);
+        AsyncGroundTruth.AssertLogicalStacks(Seen(Report(snapshot.Analysis, frames)), fixture.Target.ThreadIdsByName());
+
+        // A lookup that never works ends at the last attachment, which is used whatever the lookup says.
+        var stubbornFrames = new AsyncFrameTable();
+        var stubborn = new AsyncSource(fixture.Pid, null, null, stubbornFrames, Serilog.Core.Logger.None, _ => false);
+        AsyncSnapshot last = stubborn.Capture(TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.Equal(AsyncSource.MaxAttachments, stubborn.Attachments);
+        AsyncGroundTruth.AssertLogicalStacks(Seen(Report(last.Analysis, stubbornFrames)), fixture.Target.ThreadIdsByName());
+    }
+
+    [Fact]
+    public async Task A_dump_is_read_once_whatever_the_type_lookup_says()
+    {
+        var frames = new AsyncFrameTable();
+        var source = new AsyncSource(null, await fixture.HeapDumpAsync(), null, frames, Serilog.Core.Logger.None, _ => false);
+        AsyncSnapshot snapshot = source.Capture(TimeSpan.FromMinutes(1), CancellationToken.None);
+
+        Assert.Equal(1, source.Attachments);
+        Assert.Equal(TimeSpan.Zero, snapshot.Frozen);
+        AsyncGroundTruth.AssertLogicalStacks(Seen(Report(snapshot.Analysis, frames)), fixture.Target.ThreadIdsByName());
+    }
+
+    private static StackReport Report(AsyncAnalysis analysis, AsyncFrameTable frames)
+    {
+        using var depot = new Depot(new DepotOptions { MaxFrames = 256 });
+        var builder = new StackReportBuilder(depot, [ReportValueType.Tasks], frames.Get);
+        LogicalStacks.AddTo(builder, analysis, frames, 256, 1_000_000);
+        return builder.Build("async");
+    }
+
+    private static List<SeenStack> Seen(StackReport report) =>
+        [.. report.Entries.Select(e => new SeenStack(Names(e), e.Values[0], [.. e.ThreadIds]))];
+
     private static List<AsyncNode> Find(AsyncGraph graph, AsyncFrameTable frames, string method) =>
         [.. graph.Nodes.Values.Where(n => frames.Get(n.FrameId).Name.Contains(method, StringComparison.Ordinal))];
 
@@ -169,8 +213,7 @@ public sealed class AsyncEngineTests(AsyncTargetFixture fixture, ITestOutputHelp
         Assert.Contains(run.Report.Entries.SelectMany(e => e.Frames), f => f.Module == AsyncGroundTruth.Module);
     }
 
-    private static List<SeenStack> Seen(AsyncRun run) =>
-        [.. run.Report.Entries.Select(e => new SeenStack(Names(e), e.Values[0], [.. e.ThreadIds]))];
+    private static List<SeenStack> Seen(AsyncRun run) => Seen(run.Report);
 
     private static void AssertJoined(List<StackReportEntry> joined, string threadFrame, int count, IEnumerable<int> threads)
     {

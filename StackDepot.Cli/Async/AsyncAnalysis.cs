@@ -55,7 +55,7 @@ internal sealed class AsyncAnalysis
         var walker = new AsyncHeapWalker(runtime, frames);
         AsyncGraph graph = walker.Walk(check);
         ThreadWaits waits = ThreadWaits.Find(runtime, graph, walker.WaitEvents, check);
-        return new AsyncAnalysis(graph, waits, ThreadPoolState.Read(runtime))
+        return new AsyncAnalysis(graph, waits, ThreadPoolState.Read(runtime, walker.PoolObjects))
         {
             HeapObjects = walker.Objects,
             HeapBytes = AsyncHeapWalker.HeapBytes(runtime),

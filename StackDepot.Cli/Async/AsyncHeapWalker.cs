@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Diagnostics.Runtime;
+using StackDepot.Cli.Blocking;
 using StackDepot.Cli.Sampling;
 
 namespace StackDepot.Cli.Async;
@@ -47,8 +48,8 @@ internal sealed class AsyncHeapWalker
     private readonly TargetBytes _bytes;
     private ClrType? _lastType;
     private TypeFacts? _lastFacts;
-    private readonly ClrType? _taskType;
-    private readonly ulong _completionSentinel;
+    private ClrType? _taskType;
+    private ulong _completionSentinel;
 
     public AsyncHeapWalker(ClrRuntime runtime, AsyncFrameTable frames)
     {
@@ -58,16 +59,14 @@ internal sealed class AsyncHeapWalker
         _heap = runtime.Heap;
         _frames = frames;
         _bytes = new TargetBytes(runtime.DataTarget.DataReader);
-        _taskType = runtime.BaseClassLibrary.GetTypeByName("System.Threading.Tasks.Task");
-        ClrStaticField? sentinel = _taskType?.GetStaticFieldByName("s_taskCompletionSentinel");
-        if (sentinel is not null && runtime.BaseClassLibrary.AppDomain is { } domain)
-        {
-            _completionSentinel = sentinel.ReadObject(domain).Address;
-        }
     }
 
     /// <summary>The graph built by <see cref="Walk"/>.</summary>
     public AsyncGraph Graph => _graph;
+
+    /// <summary>The thread pool's own objects, met on the heap (its state can be read from them when ClrMD cannot
+    /// find the pool's types by name).</summary>
+    public ThreadPoolObjects PoolObjects { get; } = new();
 
     /// <summary>Wait events of threads blocked on a task (<c>Task+SetOnInvokeMres</c>), each with the task's address.</summary>
     public IReadOnlyDictionary<ulong, ulong> WaitEvents => _waitEvents;
@@ -139,7 +138,6 @@ internal sealed class AsyncHeapWalker
     {
         ArgumentNullException.ThrowIfNull(check);
         var clock = Stopwatch.StartNew();
-        if (_taskType is not null)
         {
             try
             {
@@ -166,6 +164,7 @@ internal sealed class AsyncHeapWalker
                 StoppedEarly = e.Message;
             }
 
+            _completionSentinel = CompletionSentinel();
             foreach ((AsyncNode node, ulong continuation) in _pendingContinuations)
             {
                 Guarded(() => Resolve(node, continuation, 0), node);
@@ -228,8 +227,23 @@ internal sealed class AsyncHeapWalker
             case ObjectKind.PoolingBox:
                 VisitPoolingBox(obj, facts);
                 break;
+            case ObjectKind.ThreadPool:
+                PoolObjects.Pool = obj.Address;
+                break;
+            case ObjectKind.WorkQueue:
+                PoolObjects.WorkQueue = obj.Address;
+                break;
+            case ObjectKind.LocalQueue:
+                PoolObjects.LocalQueues.Add(obj.Address);
+                break;
         }
     }
+
+    /// <summary><c>Task.s_taskCompletionSentinel</c>: the continuation a completed task is left with (0 when unknown).</summary>
+    private ulong CompletionSentinel() =>
+        _taskType?.GetStaticFieldByName("s_taskCompletionSentinel") is { } sentinel && _runtime.BaseClassLibrary.AppDomain is { } domain
+            ? sentinel.ReadObject(domain).Address
+            : 0;
 
     private void VisitTask(ClrObject obj, TypeFacts facts)
     {
@@ -539,6 +553,9 @@ internal sealed class AsyncHeapWalker
 
         if (!_types.TryGetValue(type.MethodTable, out TypeFacts? facts))
         {
+            // System.Threading.Tasks.Task is recognized by name in the base types: ClrMD's lookup of a type by name
+            // (GetTypeByName) misses now and then in a process that has just loaded many types.
+            _taskType ??= TypeFacts.FindTask(type);
             facts = TypeFacts.Of(type, _taskType);
             _types.Add(type.MethodTable, facts);
         }
@@ -682,6 +699,9 @@ internal sealed class AsyncHeapWalker
         ActionHolder,
         Wrapper,
         Delegate,
+        ThreadPool,
+        WorkQueue,
+        LocalQueue,
     }
 
     /// <summary>What the walk needs to know about a type, found once per method table.</summary>
@@ -736,6 +756,16 @@ internal sealed class AsyncHeapWalker
                 return new TypeFacts { Kind = ObjectKind.PoolingBox, Name = name, StateMachine = machine };
             }
 
+            switch (name)
+            {
+                case "System.Threading.PortableThreadPool":
+                    return new TypeFacts { Kind = ObjectKind.ThreadPool, Name = name };
+                case "System.Threading.ThreadPoolWorkQueue":
+                    return new TypeFacts { Kind = ObjectKind.WorkQueue, Name = name };
+                case "System.Threading.ThreadPoolWorkQueue+WorkStealingQueue":
+                    return new TypeFacts { Kind = ObjectKind.LocalQueue, Name = name };
+            }
+
             if (name.StartsWith("System.Collections.Generic.List<", StringComparison.Ordinal))
             {
                 return new TypeFacts { Kind = ObjectKind.List, Name = name };
@@ -772,6 +802,21 @@ internal sealed class AsyncHeapWalker
             }
 
             return new TypeFacts { Name = name, SocketOperation = IsSocketEventArgs(type) ? type.GetFieldByName("_completedOperation") : null };
+        }
+
+        /// <summary>The base type named <c>System.Threading.Tasks.Task</c> of the core library, or null.</summary>
+        public static ClrType? FindTask(ClrType type)
+        {
+            for (ClrType? t = type; t is not null; t = t.BaseType)
+            {
+                if (t.Name == "System.Threading.Tasks.Task" && t.Module?.Name is { } module &&
+                    module.EndsWith("System.Private.CoreLib.dll", StringComparison.OrdinalIgnoreCase))
+                {
+                    return t;
+                }
+            }
+
+            return null;
         }
 
         private static bool IsTask(ClrType type, ClrType? taskType)

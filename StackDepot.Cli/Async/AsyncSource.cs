@@ -14,17 +14,50 @@ namespace StackDepot.Cli.Async;
 /// <param name="walker">Walks the thread stacks, or null when only logical stacks are wanted.</param>
 /// <param name="frames">Names the async frames.</param>
 /// <param name="log">Where the stop time is logged (debug).</param>
-internal sealed class AsyncSource(int? pid, string? dumpPath, StackWalker? walker, AsyncFrameTable frames, ILogger log)
+/// <param name="typeLookupWorks">Whether ClrMD can look up types by name in an attachment (tests replace it to
+/// force attaching again); by default, whether it finds <c>System.Threading.Tasks.Task</c>.</param>
+internal sealed class AsyncSource(int? pid, string? dumpPath, StackWalker? walker, AsyncFrameTable frames, ILogger log,
+    Func<ClrRuntime, bool>? typeLookupWorks = null)
 {
+    private readonly Func<ClrRuntime, bool> _typeLookupWorks = typeLookupWorks ?? (runtime => runtime.BaseClassLibrary.GetTypeByName("System.Threading.Tasks.Task") is not null);
+
+    /// <summary>How many times the last <see cref="Capture"/> attached (1 for a dump).</summary>
+    public int Attachments { get; private set; }
+
     /// <summary>The runtime version the snapshot saw; <c>?</c> before it.</summary>
     public string RuntimeVersion { get; private set; } = "?";
+
+    /// <summary>
+    /// How many times a live process is attached when ClrMD cannot look up its types by name: a process stopped while
+    /// it loads types can leave ClrMD's type map of a module incomplete for the whole attachment (names of async
+    /// methods would then lose their arguments). Released and attached again, it has moved on.
+    /// </summary>
+    internal const int MaxAttachments = 3;
 
     /// <summary>Takes the snapshot; a live target runs again when this returns or throws.</summary>
     /// <exception cref="SampleTimeoutException">The snapshot took longer than <paramref name="budget"/>.</exception>
     /// <exception cref="CliException">The target cannot be read (gone, not .NET, no permission, a mini dump...).</exception>
     public AsyncSnapshot Capture(TimeSpan budget, CancellationToken cancellation)
     {
-        cancellation.ThrowIfCancellationRequested();
+        var clock = Stopwatch.StartNew();
+        for (int attachment = 1; ; attachment++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            Attachments = attachment;
+            AsyncSnapshot? snapshot = CaptureOnce(clock, budget, cancellation, lastChance: pid is null || attachment == MaxAttachments);
+            if (snapshot is not null)
+            {
+                return snapshot;
+            }
+
+            log.Debug("ClrMD could not look up types by name in process {Pid} (it was loading types); released it, attaching again", pid);
+            cancellation.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(50 * attachment));
+        }
+    }
+
+    /// <summary>One attachment (or the dump); null when the type lookup failed and another attachment may do better.</summary>
+    private AsyncSnapshot? CaptureOnce(Stopwatch clock, TimeSpan budget, CancellationToken cancellation, bool lastChance)
+    {
         var frozen = Stopwatch.StartNew();
         DataTarget? target = null;
         try
@@ -49,8 +82,13 @@ internal sealed class AsyncSource(int? pid, string? dumpPath, StackWalker? walke
             using (ClrRuntime runtime = ClrRuntimes.Create(clr, what))
             {
                 CheckHeap(runtime);
-                threads = walker?.Walk(runtime, frozen, budget, cancellation);
-                analysis = AsyncAnalysis.Read(runtime, frames, () => StackWalker.Check(frozen, budget, cancellation));
+                if (!lastChance && !_typeLookupWorks(runtime))
+                {
+                    return null;
+                }
+
+                threads = walker?.Walk(runtime, clock, budget, cancellation);
+                analysis = AsyncAnalysis.Read(runtime, frames, () => StackWalker.Check(clock, budget, cancellation));
             }
 
             target.Dispose(); // detaches: the target runs again

@@ -33,7 +33,11 @@ internal sealed record ThreadPoolState
         (Queued is { } queued ? string.Create(CultureInfo.InvariantCulture, $"{queued} queued work item{(queued == 1 ? string.Empty : "s")}") : "queued work items unknown");
 
     /// <summary>Reads the pool; null when the runtime has no readable thread-pool data.</summary>
-    public static ThreadPoolState? Read(ClrRuntime runtime)
+    /// <param name="runtime">The runtime.</param>
+    /// <param name="objects">The pool's objects, when a heap walk met them: read directly, they do not depend on
+    /// finding the pool's types by name (which ClrMD misses now and then in a process that has just loaded many
+    /// types).</param>
+    public static ThreadPoolState? Read(ClrRuntime runtime, ThreadPoolObjects? objects = null)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         ClrThreadPool? pool;
@@ -43,23 +47,71 @@ internal sealed record ThreadPoolState
         }
         catch (Exception e) when (e is InvalidOperationException or ClrDiagnosticsException or NotSupportedException or IOException)
         {
-            return null;
+            pool = null;
         }
 
-        if (pool is null || pool.UsingWindowsThreadPool)
+        long? queued = objects is { WorkQueue: not 0 } ? QueuedWorkItems(runtime.Heap, objects) : QueuedWorkItems(runtime);
+        if (pool is { UsingWindowsThreadPool: false })
+        {
+            return new ThreadPoolState
+            {
+                Running = pool.ActiveWorkerThreads,
+                Idle = pool.IdleWorkerThreads,
+                Retired = pool.RetiredWorkerThreads,
+                Min = pool.MinThreads,
+                Max = pool.MaxThreads,
+                Queued = queued,
+            };
+        }
+
+        return objects is { Pool: not 0 } ? FromPoolObject(runtime.Heap.GetObject(objects.Pool), queued) : null;
+    }
+
+    /// <summary>
+    /// The counts of a <c>PortableThreadPool</c> object: <c>_minThreads</c>, <c>_maxThreads</c>, and its
+    /// <c>ThreadCounts</c> (<c>_separated.counts._data</c>: threads processing work in bits 0-15, existing threads in
+    /// bits 16-31), as ClrMD reads them when it finds the type.
+    /// </summary>
+    private static ThreadPoolState? FromPoolObject(ClrObject pool, long? queued)
+    {
+        try
+        {
+            ulong counts = pool.ReadValueTypeField("_separated").ReadValueTypeField("counts").ReadField<ulong>("_data");
+            int processing = (int)(counts & 0xffff);
+            int existing = (int)((counts >> 16) & 0xffff);
+            return new ThreadPoolState
+            {
+                Running = processing,
+                Idle = Math.Max(0, existing - processing),
+                Min = pool.ReadField<short>("_minThreads"),
+                Max = pool.ReadField<short>("_maxThreads"),
+                Queued = queued,
+            };
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or ClrDiagnosticsException or IOException)
         {
             return null;
         }
+    }
 
-        return new ThreadPoolState
+    /// <summary>Counts the work items in the pool's objects met on the heap: the global queues of the work queue and
+    /// every worker's local queue.</summary>
+    private static long? QueuedWorkItems(ClrHeap heap, ThreadPoolObjects objects)
+    {
+        try
         {
-            Running = pool.ActiveWorkerThreads,
-            Idle = pool.IdleWorkerThreads,
-            Retired = pool.RetiredWorkerThreads,
-            Min = pool.MinThreads,
-            Max = pool.MaxThreads,
-            Queued = QueuedWorkItems(runtime),
-        };
+            long count = GlobalQueues(heap.GetObject(objects.WorkQueue));
+            foreach (ulong local in objects.LocalQueues)
+            {
+                count += LocalQueue(heap.GetObject(local));
+            }
+
+            return count;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or ClrDiagnosticsException or IOException or OverflowException or IndexOutOfRangeException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -78,27 +130,7 @@ internal sealed record ThreadPoolState
                 return null;
             }
 
-            long count = 0;
-            foreach (string name in new[] { "workItems", "highPriorityWorkItems", "lowPriorityWorkItems" })
-            {
-                if (queue.TryReadObjectField(name, out ClrObject items) && !items.IsNull)
-                {
-                    count += ConcurrentQueueCount(items);
-                }
-            }
-
-            if (queue.TryReadObjectField("_assignableWorkItemQueues", out ClrObject assignable) && !assignable.IsNull && assignable.IsArray)
-            {
-                ClrArray array = assignable.AsArray();
-                for (int i = 0; i < array.Length; i++)
-                {
-                    if (array.GetObjectValue(i) is { IsNull: false } items)
-                    {
-                        count += ConcurrentQueueCount(items);
-                    }
-                }
-            }
-
+            long count = GlobalQueues(queue);
             if (core.GetTypeByName("System.Threading.ThreadPoolWorkQueue+WorkStealingQueueList")?.GetStaticFieldByName("s_queues")?.ReadObject(domain) is
                 { IsNull: false, IsArray: true } locals)
             {
@@ -107,7 +139,7 @@ internal sealed record ThreadPoolState
                 {
                     if (array.GetObjectValue(i) is { IsNull: false } local)
                     {
-                        count += Math.Max(0, local.ReadField<int>("m_tailIndex") - local.ReadField<int>("m_headIndex"));
+                        count += LocalQueue(local);
                     }
                 }
             }
@@ -119,6 +151,37 @@ internal sealed record ThreadPoolState
             return null;
         }
     }
+
+    /// <summary>Items in a <c>ThreadPoolWorkQueue</c>'s global queues: normal, high and low priority, and the
+    /// assignable queues of large machines, each a <c>ConcurrentQueue&lt;object&gt;</c>.</summary>
+    private static long GlobalQueues(ClrObject queue)
+    {
+        long count = 0;
+        foreach (string name in new[] { "workItems", "highPriorityWorkItems", "lowPriorityWorkItems" })
+        {
+            if (queue.TryReadObjectField(name, out ClrObject items) && !items.IsNull)
+            {
+                count += ConcurrentQueueCount(items);
+            }
+        }
+
+        if (queue.TryReadObjectField("_assignableWorkItemQueues", out ClrObject assignable) && !assignable.IsNull && assignable.IsArray)
+        {
+            ClrArray array = assignable.AsArray();
+            for (int i = 0; i < array.Length; i++)
+            {
+                if (array.GetObjectValue(i) is { IsNull: false } items)
+                {
+                    count += ConcurrentQueueCount(items);
+                }
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Items in a worker's <c>WorkStealingQueue</c>: from its head index to its tail index.</summary>
+    private static long LocalQueue(ClrObject local) => Math.Max(0, local.ReadField<int>("m_tailIndex") - local.ReadField<int>("m_headIndex"));
 
     /// <summary>Items in a <c>ConcurrentQueue&lt;T&gt;</c>: over its segments, from head to tail (as its Count does).</summary>
     private static long ConcurrentQueueCount(ClrObject queue)
