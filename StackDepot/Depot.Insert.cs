@@ -115,16 +115,19 @@ public sealed unsafe partial class Depot
             return InsertOutcome.NeedPersistentPool;
         }
 
+        // No room for a persistent pool: a refcounted slot holds the stack, pinned from the start (a new refcounted
+        // pool is reserved for it if the capacity allows one).
         if (_locked.PoolsInFlight == 0 && TryTakeSlotLocked(out uint fallback))
         {
-            // No room for persistent pools: a free refcounted slot holds the stack, pinned from the start.
             value = InitRefcountedLocked(fallback, bucket, key, frames, count: RecordHeader.Saturated);
             Interlocked.Increment(ref _pinned); // pairs with the Volatile.Read in Snapshot
             return InsertOutcome.Inserted;
         }
 
         value = 0;
-        return _locked.PoolsInFlight > 0 ? InsertOutcome.WaitForPool : InsertOutcome.Full;
+        return _locked.PoolsInFlight > 0 ? InsertOutcome.WaitForPool
+            : CanReservePoolLocked(_refcounted.Pools) ? InsertOutcome.NeedRefcountedPool
+            : InsertOutcome.Full;
     }
 
     private bool CanReservePoolLocked(PoolTable pools) =>
