@@ -214,6 +214,30 @@ public sealed class DepotRulesTests
         Assert.Equal(0, stats.RefcountedFrees);
     }
 
+    [Fact]
+    public void Put_on_a_stack_saved_without_Get_into_a_refcounted_slot_throws_until_a_Get_hands_it_out()
+    {
+        // No persistent pool fits this capacity, so a persistent save takes a refcounted slot, pinned from the start.
+        using var depot = new Depot(new DepotOptions { MaxFrames = 509, PoolBytes = 4096, CapacityBytes = 4096, TableSize = 16 });
+        ulong[] stack = StackGen.Stack(9, 20);
+        StackHandle h = depot.Save(stack);
+        Assert.True(Depot.IsRefcountedHandle(h));
+        Assert.Equal(uint.MaxValue, depot.CountOf(h));
+
+        DepotStats before = depot.GetStats();
+        var error = Assert.Throws<InvalidOperationException>(() => depot.Put(h));
+        Assert.Contains("without SaveFlags.Get", error.Message);
+        Assert.Throws<InvalidOperationException>(() => depot.Put(h));
+        Assert.Equal(before, depot.GetStats());
+
+        // Once a save with Get has returned it, its puts are legitimate no-ops, as for a persistent record.
+        Assert.Equal(h, depot.Save(stack, SaveFlags.Get));
+        depot.Put(h);
+        depot.Put(h);
+        Assert.Equal(stack, depot.Fetch(h));
+        Assert.Equal(1, depot.GetStats().PersistentRecords);
+    }
+
     // Rule 5: reuse only after the grace period; reuse never waits (fresh space instead).
     [Fact]
     public void Freed_slot_is_reused_once_no_reader_can_see_it()
