@@ -308,6 +308,37 @@ public sealed class DepotRulesTests
         Assert.True(accepted < 200_000 / 4);
     }
 
+    [Theory]
+    [InlineData(1, 4L << 30)]
+    [InlineData(1, 16L << 30)]
+    [InlineData(8, 16L << 30)]
+    [InlineData(64, 16L << 30)]
+    [InlineData(64, 256L << 20)]
+    [InlineData(65536, 16L << 30)]
+    public void Every_accepted_configuration_keeps_at_least_10_generation_bits(int maxFrames, long capacity)
+    {
+        using var depot = new Depot(new DepotOptions { MaxFrames = maxFrames, CapacityBytes = capacity, TableSize = 16 });
+        Assert.True(depot.HandleGenerationBits >= 10, $"{depot.HandleGenerationBits} generation bits");
+    }
+
+    [Fact]
+    public void A_stale_handle_is_refused_through_1023_reuses_of_its_slot()
+    {
+        // The configuration with the most refcounted slots per byte: one-frame stacks, 4 GiB.
+        using var depot = new Depot(new DepotOptions { MaxFrames = 1, CapacityBytes = 4L << 30, TableSize = 16 });
+        StackHandle stale = depot.Save([1UL], SaveFlags.Get);
+        depot.Put(stale);
+        for (ulong i = 2; i <= 1024; i++)
+        {
+            StackHandle live = depot.Save([i], SaveFlags.Get);
+            Assert.Equal(depot.SlotOf(stale), depot.SlotOf(live)); // the same slot, reused
+            Assert.Throws<InvalidOperationException>(() => depot.Put(stale));
+            Assert.Equal(1u, depot.CountOf(live));
+            Assert.False(depot.TryFetch(stale, new ulong[1], out _));
+            depot.Put(live);
+        }
+    }
+
     [Fact]
     public void Handles_from_another_depot_are_refused()
     {

@@ -48,6 +48,18 @@ public sealed class DepotGeometryTests
         Assert.True((long)g.PersistentPoolWords * sizeof(ulong) <= capacity);
     }
 
+    [Theory]
+    [InlineData(1, 4L << 30)]
+    [InlineData(1, 16L << 30)]
+    [InlineData(16, 16L << 30)]
+    public void Refcounted_slots_are_capped_so_that_handles_keep_10_generation_bits(int maxFrames, long capacity)
+    {
+        DepotGeometry g = DepotGeometry.From(new DepotOptions { MaxFrames = maxFrames, CapacityBytes = capacity });
+        Assert.Equal(DepotGeometry.MaxRefcountedSlots, g.MaxSlots);
+        Assert.Equal(DepotGeometry.MinGenerationBits, g.Layout.GenerationBits);
+        Assert.True(g.PersistentMaxPools * (long)g.PersistentPoolWords * sizeof(ulong) > capacity / 2, "persistent storage keeps the capacity");
+    }
+
     [Fact]
     public void A_capacity_below_one_full_record_is_refused()
     {

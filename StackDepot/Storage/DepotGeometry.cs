@@ -8,6 +8,12 @@ namespace StackDepot.Storage;
 /// </summary>
 internal readonly record struct DepotGeometry
 {
+    /// <summary>Fewest generation bits a refcounted handle has in any configuration.</summary>
+    public const int MinGenerationBits = 10;
+
+    /// <summary>Most refcounted slots of any depot: 31 handle bits minus <see cref="MinGenerationBits"/>.</summary>
+    public const int MaxRefcountedSlots = 1 << (31 - MinGenerationBits);
+
     /// <summary>Largest number of frames a record keeps.</summary>
     public int MaxFrames { get; private init; }
 
@@ -36,7 +42,8 @@ internal readonly record struct DepotGeometry
     /// <summary>Most refcounted pools the capacity allows; at least one.</summary>
     public int RefcountedMaxPools { get; private init; }
 
-    /// <summary>Most refcounted slots: what a refcounted handle's slot bits must be able to name.</summary>
+    /// <summary>Most refcounted slots (at most <see cref="MaxRefcountedSlots"/>): what a refcounted handle's slot bits
+    /// must be able to name.</summary>
     public long MaxSlots => (long)RefcountedMaxPools << SlotsPerPoolShift;
 
     /// <summary>How a handle's bits split into generation and slot.</summary>
@@ -99,8 +106,12 @@ internal readonly record struct DepotGeometry
             slotsPerPool /= 2;
         }
 
+        // At most MaxRefcountedSlots slots, so that a refcounted handle keeps at least MinGenerationBits generation
+        // bits (a stale handle matches a live one only after 2^10 reuses of its slot); persistent records and bytes
+        // are not limited by this.
+        slotsPerPool = Math.Min(slotsPerPool, MaxRefcountedSlots);
         long slotPoolBytes = recordBytes * slotsPerPool;
-        int refcountedMaxPools = (int)(capacity / slotPoolBytes);
+        int refcountedMaxPools = (int)Math.Min(capacity / slotPoolBytes, MaxRefcountedSlots / slotsPerPool);
 
         int tableSize = options.TableSize != 0
             ? options.TableSize
