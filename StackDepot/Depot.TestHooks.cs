@@ -38,6 +38,9 @@ public sealed unsafe partial class Depot
         get => DepotTestControls.HookOf(_test);
     }
 
+    /// <summary>Runs the test hook, if any, at <paramref name="point"/> (for the depot's helpers outside this class).</summary>
+    internal void RunTestHook(DepotHookPoint point, uint value = 0) => Hook?.Invoke(point, value);
+
     /// <summary>True when a test switched <paramref name="protection"/> off (never outside test processes).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool IsOff(DepotProtections protection) => DepotTestControls.IsOff(_test, protection);

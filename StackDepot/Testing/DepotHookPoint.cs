@@ -33,4 +33,7 @@ internal enum DepotHookPoint
 
     /// <summary><c>GetStats</c> is adding up the per-thread counters (value 0).</summary>
     StatsSnapshot,
+
+    /// <summary>A metrics collection found the depot not disposed and is about to take its snapshot (value 0).</summary>
+    MetricsBeforeSnapshot,
 }
