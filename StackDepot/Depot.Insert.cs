@@ -16,6 +16,7 @@ public sealed unsafe partial class Depot
         while (true)
         {
             InsertOutcome outcome;
+            bool firstTimeFull = false;
             lock (_locked.Lock)
             {
                 if (pool != null)
@@ -44,13 +45,9 @@ public sealed unsafe partial class Depot
                         return new StackHandle(inserted);
                     case InsertOutcome.Full:
                         _locked.Drops++;
-                        if (!_locked.CapacityReached)
-                        {
-                            _locked.CapacityReached = true;
-                            DepotEventSource.Log.CapacityReached(Name, _geometry.CapacityBytes);
-                        }
-
-                        return StackHandle.None;
+                        firstTimeFull = !_locked.CapacityReached;
+                        _locked.CapacityReached = true;
+                        break;
                     case InsertOutcome.NeedPersistentPool:
                     case InsertOutcome.NeedRefcountedPool:
                         poolIsPersistent = outcome == InsertOutcome.NeedPersistentPool;
@@ -58,6 +55,17 @@ public sealed unsafe partial class Depot
                         _locked.PoolsInFlight++;
                         break;
                 }
+            }
+
+            if (outcome == InsertOutcome.Full)
+            {
+                if (firstTimeFull)
+                {
+                    // Written after the lock is released: listeners run on this thread and must not run under it.
+                    DepotEventSource.Log.CapacityReached(Name, _geometry.CapacityBytes);
+                }
+
+                return StackHandle.None;
             }
 
             if (outcome == InsertOutcome.WaitForPool)

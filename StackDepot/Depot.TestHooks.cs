@@ -48,6 +48,9 @@ public sealed unsafe partial class Depot
     /// <summary>Test-only: holds the insert lock until the returned scope is disposed (proves lookups take no lock).</summary>
     internal Lock.Scope HoldInsertLock() => _locked.Lock.EnterScope();
 
+    /// <summary>Test-only: true when the calling thread holds the insert lock.</summary>
+    internal bool InsertLockHeldByCurrentThread => _locked.Lock.IsHeldByCurrentThread;
+
     /// <summary>Test-only: true when the handle names a refcounted (evictable) record.</summary>
     internal static bool IsRefcountedHandle(StackHandle handle) => HandleLayout.IsRefcounted(handle.Value);
 

@@ -409,6 +409,22 @@ public sealed class DepotRulesTests
         Assert.False(depot.Save(StackGen.Stack(99_999, 16), SaveFlags.Get).IsNone);
     }
 
+    [Fact]
+    public void The_capacity_warning_is_written_after_the_insert_lock_is_released()
+    {
+        DepotOptions options = StackGen.Small(capacity: 4096, pool: 4096);
+        options.Name = "capacity-lock-" + Guid.NewGuid().ToString("N");
+        using var depot = new Depot(options);
+        using var listener = new CapacityListener { Depot = depot };
+        for (int id = 0; id < 200 && !depot.GetStats().CapacityReached; id++)
+        {
+            depot.Save(StackGen.Stack(id, 16));
+        }
+
+        Assert.Equal(1, listener.CountFor(depot.Name));
+        Assert.False(listener.LockHeldWhileWriting, "the CapacityReached listener ran under the depot's insert lock");
+    }
+
     // Rule 9: a per-depot random seed.
     [Fact]
     public void Each_depot_draws_its_own_hash_seed_unless_one_is_given()
@@ -503,6 +519,11 @@ public sealed class DepotRulesTests
     {
         private readonly List<string> _depots = [];
 
+        /// <summary>A depot whose lock state the listener records when its event is written.</summary>
+        public Depot? Depot { get; init; }
+
+        public bool LockHeldWhileWriting { get; private set; }
+
         public int CountFor(string depot)
         {
             lock (_depots)
@@ -526,6 +547,11 @@ public sealed class DepotRulesTests
                 lock (_depots)
                 {
                     _depots.Add((string)e.Payload[0]!);
+                }
+
+                if (Depot is { } depot && (string?)e.Payload[0] == depot.Name && depot.InsertLockHeldByCurrentThread)
+                {
+                    LockHeldWhileWriting = true;
                 }
             }
         }
