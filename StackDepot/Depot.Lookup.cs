@@ -17,6 +17,7 @@ public sealed unsafe partial class Depot
     private uint Find(uint bucket, ulong key, ReadOnlySpan<ulong> frames, bool get, EpochSlot reader)
     {
         Action<DepotHookPoint, uint>? hook = Hook;
+        hook?.Invoke(DepotHookPoint.LookupStart, bucket);
         uint value = Volatile.Read(ref _buckets[bucket]); // acquire: pairs with the Volatile.Write that publishes (InitRecordLocked) or unlinks (UnlinkLocked) a record
         while (value != 0)
         {

@@ -130,14 +130,24 @@ public sealed unsafe partial class Depot
     {
         lock (_locked.Lock)
         {
-            UnlinkLocked(value, record);
-
-            // Bump the generation now: from here on, stale handles and stale puts no longer match.
+            // Bump the generation first: from here on, stale handles and stale puts no longer match.
             uint generation = RecordHeader.TagOf(RecordHeader.State(record));
             Volatile.Write(ref RecordHeader.State(record), RecordHeader.MakeState(RecordHeader.NextGeneration(generation), 0)); // release: pairs with the acquire reads in TryFetchCore, TryAcquire and Release
 
-            // Retired after the unlink: the stamp is taken now (see GracePeriodQueue.RetireLocked).
-            _retired.RetireLocked(value & _slotMask);
+            // Unlink, then retire: the stamp is taken after the unlink (see GracePeriodQueue.RetireLocked).
+            if (IsOff(DepotProtections.StampAfterUnlink))
+            {
+                _retired.RetireLocked(value & _slotMask); // broken variant (test-only): stamped while still linked
+                Hook?.Invoke(DepotHookPoint.FreeBetweenUnlinkAndStamp, value);
+                UnlinkLocked(value, record);
+            }
+            else
+            {
+                UnlinkLocked(value, record);
+                Hook?.Invoke(DepotHookPoint.FreeBetweenUnlinkAndStamp, value);
+                _retired.RetireLocked(value & _slotMask);
+            }
+
             _locked.RefcountedFrees++;
             Hook?.Invoke(DepotHookPoint.AfterFree, value);
         }

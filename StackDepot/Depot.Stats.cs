@@ -18,6 +18,7 @@ public sealed unsafe partial class Depot
     {
         Hook?.Invoke(DepotHookPoint.StatsSnapshot, 0);
         var (saves, hits, truncated, puts) = _counters.Snapshot();
+        _retired.ScanReaders(); // outside the lock: WaitingForGracePeriod is then as of now
         lock (_locked.Lock)
         {
             long slotBytes = (long)_refcounted.SlotWords * sizeof(ulong);

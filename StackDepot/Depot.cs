@@ -97,7 +97,7 @@ public sealed unsafe partial class Depot : IDisposable
         _persistent = new PersistentArena(_geometry.PersistentPoolShift, _geometry.PersistentMaxPools, _locked.Lock);
         _refcounted = new RefcountedArena(_geometry.RecordWords, _geometry.SlotsPerPoolShift, _geometry.RefcountedMaxPools, _locked.Lock);
         _layout = _geometry.Layout;
-        _epochs = new EpochDomain();
+        _epochs = new EpochDomain(_test);
         _retired = new GracePeriodQueue(_epochs, _locked.Lock, _test);
 
         _persistentPools = _persistent.Pools.Pointers;
