@@ -160,7 +160,7 @@ public sealed unsafe partial class Depot
     {
         LockRules.AssertHeld(_locked.Lock);
         var frames = new ReadOnlySpan<ulong>(RecordHeader.Frames(record), RecordHeader.SizeOf(RecordHeader.Key(record)));
-        uint bucket = (uint)(FrameHasher.Hash(frames, _seed) >> 32) & _bucketMask;
+        uint bucket = (uint)(_hasher.Hash(frames) >> 32) & _bucketMask;
         ref uint link = ref _buckets[bucket];
         while (link != value)
         {

@@ -65,7 +65,7 @@ public sealed unsafe partial class Depot
 
     /// <summary>Test-only: the bucket a stack hashes to.</summary>
     internal uint BucketOf(ReadOnlySpan<ulong> frames) =>
-        (uint)(FrameHasher.Hash(frames.Length > _maxFrames ? frames[.._maxFrames] : frames, _seed) >> 32) & _bucketMask;
+        (uint)(_hasher.Hash(frames.Length > _maxFrames ? frames[.._maxFrames] : frames) >> 32) & _bucketMask;
 
     /// <summary>Test-only: handle values of the records linked in a bucket, head first (taken under the lock).</summary>
     internal List<uint> ChainOf(uint bucket)
