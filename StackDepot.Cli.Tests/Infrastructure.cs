@@ -58,11 +58,17 @@ internal static class Cli
 
     public static Task<CliResult> RunAsync(params string[] args) => RunAsync(args, wrapper: null);
 
-    /// <summary>Runs the CLI, optionally under a wrapper command (for example <c>setpriv</c> to drop privileges).</summary>
-    public static async Task<CliResult> RunAsync(string[] args, string[]? wrapper, Action<Process>? started = null)
+    /// <summary>Runs the CLI, optionally under a wrapper command (for example <c>setpriv</c> to drop privileges), from
+    /// another copy of its files (<paramref name="cliDll"/>) and another working directory.</summary>
+    public static async Task<CliResult> RunAsync(string[] args, string[]? wrapper, Action<Process>? started = null, string? cliDll = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        var command = new List<string>(wrapper ?? []) { DotnetHost.Find(), TestPaths.CliDll };
+        if (workingDirectory is not null)
+        {
+            info.WorkingDirectory = workingDirectory;
+        }
+
+        var command = new List<string>(wrapper ?? []) { DotnetHost.Find(), cliDll ?? TestPaths.CliDll };
         command.AddRange(args);
         info.FileName = command[0];
         foreach (string arg in command.Skip(1))
