@@ -37,27 +37,17 @@ public sealed class AdvanceBeforeScanTests
     private static Scan Observe(DepotProtections disabled)
     {
         using Depot depot = RaceDepots.Create(disabled, table: 4);
-        var pick = new StackPicker(depot);
-
-        // Bucket A: [R, X]; the reader looks up X. Bucket B: [Z]; Y wants a record there at the end. Q is freed
-        // before the scan, so that the scanner (a save of the new stack S) has something to scan for.
-        ulong[] x = pick.Any();
-        uint a = depot.BucketOf(x);
-        ulong[] r = pick.InBucket(a);
-        ulong[] z = pick.NotInBucket(a);
-        uint b = depot.BucketOf(z);
-        ulong[] y = pick.InBucket(b);
-        ulong[] q = pick.NotInBucket(a);
-        ulong[] s = pick.NotInBucket(a);
-        StackHandle hx = depot.Save(x, SaveFlags.Get);
-        StackHandle hr = depot.Save(r, SaveFlags.Get);
-        StackHandle hz = depot.Save(z);
+        // Bucket A = [R, X]: the reader looks up X; bucket B = [Z]. Q is freed before the scan, so that the scanner
+        // (a save of the new stack S) has something to scan for.
+        var scene = RelinkScene.Create(depot);
+        StackHandle hr = scene.Hr;
+        ulong[] q = scene.Pick.NotInBucket(scene.A);
+        ulong[] s = scene.Pick.NotInBucket(scene.A);
         StackHandle hq = depot.Save(q, SaveFlags.Get);
-        Assert.Equal(new[] { hr.Value, hx.Value }, depot.ChainOf(a));
         depot.Put(hq);
 
         var scanner = new Worker<StackHandle>("scanner", () => depot.Save(s, SaveFlags.Get));
-        var reader = new Worker<StackHandle>("reader", () => depot.Save(x, SaveFlags.Get));
+        var reader = new Worker<StackHandle>("reader", () => depot.Save(scene.X, SaveFlags.Get));
         using var script = new HookScript(depot);
         Park afterScan = script.Park(scanner.Thread, DepotHookPoint.ReclaimAfterScan, "the scanner to finish its scan");
         Park onR = script.Park(reader.Thread, DepotHookPoint.LookupVisitRecord, "the reader to stand on R", v => v == hr.Value);
@@ -69,21 +59,17 @@ public sealed class AdvanceBeforeScanTests
         depot.Put(hr); // R is freed while the scanner is between its scan and its result
         afterScan.Release();
         StackHandle hs = scanner.Join();
-        StackHandle hy = depot.Save(y, SaveFlags.Get); // wants a slot: R's, if the scanner declared it reclaimable
+        StackHandle hy = depot.Save(scene.Y, SaveFlags.Get); // wants a slot: R's, if the scanner declared it reclaimable
         onR.Release();
         StackHandle result = reader.Join();
         Assert.False(afterScan.TimedOut || onR.TimedOut, "a parked thread was never released");
 
-        var bucketOf = new Dictionary<uint, uint> { [hr.Value] = a, [hx.Value] = a, [hz.Value] = b, [hy.Value] = b };
-        List<HookEvent> events = script.Events.Where(e => ReferenceEquals(e.Thread, reader.Thread)).ToList();
-        int insertAt = events.FindIndex(e => e.Point == DepotHookPoint.BeforeInsertLock);
-        List<uint> lockFreeVisits = events.Take(insertAt >= 0 ? insertAt : events.Count)
-            .Where(e => e.Point == DepotHookPoint.LookupVisitRecord).Select(e => e.Value).ToList();
+        LockFreeWalk walk = LockFreeWalk.Of(script, reader.Thread, scene.BucketOf(hy), scene.A);
         return new Scan(
-            Expected: hx,
+            Expected: scene.Hx,
             Result: result,
-            ForeignVisits: lockFreeVisits.Where(v => !bucketOf.TryGetValue(v, out uint bucket) || bucket != a).ToList(),
-            LockFreePassMissed: insertAt >= 0,
+            ForeignVisits: walk.ForeignVisits,
+            LockFreePassMissed: walk.Missed,
             QueuedSlot: depot.SlotOf(hq),
             ScannerSlot: depot.SlotOf(hs),
             FreedSlot: depot.SlotOf(hr),

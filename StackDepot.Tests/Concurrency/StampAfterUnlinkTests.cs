@@ -35,26 +35,14 @@ public sealed class StampAfterUnlinkTests
     private static Between Observe(DepotProtections disabled)
     {
         using Depot depot = RaceDepots.Create(disabled, table: 4);
-        var pick = new StackPicker(depot);
-
-        // Bucket A: [R, X]; the reader looks up X. Bucket B: [Z]; Y wants a record there afterwards.
-        ulong[] x = pick.Any();
-        uint a = depot.BucketOf(x);
-        ulong[] r = pick.InBucket(a);
-        ulong[] z = pick.NotInBucket(a);
-        uint b = depot.BucketOf(z);
-        ulong[] y = pick.InBucket(b);
-        StackHandle hx = depot.Save(x, SaveFlags.Get);
-        StackHandle hr = depot.Save(r, SaveFlags.Get);
-        StackHandle hz = depot.Save(z);
-        Assert.Equal(new[] { hr.Value, hx.Value }, depot.ChainOf(a));
-
+        var scene = RelinkScene.Create(depot); // bucket A = [R, X]: the reader looks up X; bucket B = [Z]
+        StackHandle hr = scene.Hr;
         var freer = new Worker<bool>("freer", () =>
         {
             depot.Put(hr);
             return true;
         });
-        var reader = new Worker<StackHandle>("reader", () => depot.Save(x, SaveFlags.Get));
+        var reader = new Worker<StackHandle>("reader", () => depot.Save(scene.X, SaveFlags.Get));
         using var script = new HookScript(depot);
         Park between = script.Park(freer.Thread, DepotHookPoint.FreeBetweenUnlinkAndStamp, "the freer between unlink and stamp", v => v == hr.Value);
         Park visiting = script.Park(reader.Thread, DepotHookPoint.LookupVisitRecord, "the reader to stand on the first record of bucket A");
@@ -65,21 +53,17 @@ public sealed class StampAfterUnlinkTests
 
         between.Release();
         freer.Join();
-        StackHandle hy = depot.Save(y, SaveFlags.Get); // wants a slot: R's, if its grace period seems over
+        StackHandle hy = depot.Save(scene.Y, SaveFlags.Get); // wants a slot: R's, if its grace period seems over
         visiting.Release();
         StackHandle result = reader.Join();
         Assert.False(between.TimedOut || visiting.TimedOut, "a parked thread was never released");
 
-        var bucketOf = new Dictionary<uint, uint> { [hr.Value] = a, [hx.Value] = a, [hz.Value] = b, [hy.Value] = b };
-        List<HookEvent> events = script.Events.Where(e => ReferenceEquals(e.Thread, reader.Thread)).ToList();
-        int insertAt = events.FindIndex(e => e.Point == DepotHookPoint.BeforeInsertLock);
-        List<uint> lockFreeVisits = events.Take(insertAt >= 0 ? insertAt : events.Count)
-            .Where(e => e.Point == DepotHookPoint.LookupVisitRecord).Select(e => e.Value).ToList();
+        LockFreeWalk walk = LockFreeWalk.Of(script, reader.Thread, scene.BucketOf(hy), scene.A);
         return new Between(
-            Expected: hx,
+            Expected: scene.Hx,
             Result: result,
-            ForeignVisits: lockFreeVisits.Where(v => !bucketOf.TryGetValue(v, out uint bucket) || bucket != a).ToList(),
-            LockFreePassMissed: insertAt >= 0,
+            ForeignVisits: walk.ForeignVisits,
+            LockFreePassMissed: walk.Missed,
             FreedSlot: depot.SlotOf(hr),
             NextSlot: depot.SlotOf(hy));
     }
