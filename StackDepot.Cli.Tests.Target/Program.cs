@@ -5,15 +5,21 @@ namespace StackDepot.Cli.Tests.Target;
 /// <summary>
 /// Parks five threads in <see cref="FiveChain"/> and three in <see cref="ThreeChain"/>, then prints
 /// <c>READY pid</c>. Answers each <c>ping</c> line on stdin with <c>pong N</c> (so a test can tell the process is
-/// running, not frozen) and exits when stdin closes or says <c>exit</c>.
+/// running, not frozen) and exits when stdin closes or says <c>exit</c>. With the argument <c>alloc</c> it runs the
+/// <see cref="AllocationWorkload"/> instead.
 /// </summary>
 internal static class Program
 {
     private static readonly object Gate = new();
     private static bool _release;
 
-    private static int Main()
+    private static int Main(string[] args)
     {
+        if (args is ["alloc"])
+        {
+            return AllocationWorkload.Run();
+        }
+
         var threads = new List<Thread>();
         for (int i = 0; i < 5; i++)
         {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using StackDepot.Capture;
 using StackDepot.Reporting;
 
@@ -11,28 +10,13 @@ internal static class TrackingFormat
     internal const string MeterName = "StackDepot";
 
     /// <summary>"1,234" (invariant culture, rounded).</summary>
-    internal static string Count(double value) => Math.Round(value).ToString("N0", CultureInfo.InvariantCulture);
+    internal static string Count(double value) => ReportQuantity.Count(value);
 
     /// <summary>"512 B", "3.5 KiB", "12.0 MiB", "1.2 GiB".</summary>
-    internal static string Bytes(double value)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        int unit = 0;
-        double scaled = value;
-        while (Math.Abs(scaled) >= 1024 && unit < units.Length - 1)
-        {
-            scaled /= 1024;
-            unit++;
-        }
-
-        return unit == 0
-            ? Math.Round(scaled).ToString("0", CultureInfo.InvariantCulture) + " B"
-            : scaled.ToString("0.0", CultureInfo.InvariantCulture) + " " + units[unit];
-    }
+    internal static string Bytes(double value) => ReportQuantity.Bytes(value);
 
     /// <summary>"12.3%", or "-" without a total.</summary>
-    internal static string Percent(double value, double total) =>
-        total <= 0 ? "-" : (100.0 * value / total).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+    internal static string Percent(double value, double total) => ReportQuantity.Percent(value, total);
 
     /// <summary>A frame symbolizer for <see cref="StackReportBuilder"/>.</summary>
     internal static Func<ulong, ReportFrame> FrameSource(Symbolizer? symbolizer, bool includeSourceInfo)
