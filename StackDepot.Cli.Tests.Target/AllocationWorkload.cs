@@ -11,8 +11,10 @@ namespace StackDepot.Cli.Tests.Target;
 /// is really allocated on the heap (the JIT stack-allocates objects that do not escape) and dies a few rounds later.
 /// Every second round <see cref="LeakSite"/> allocates a 16,000-byte array and keeps it forever. Every half second the
 /// loop forces a gen2 collection, in turn blocking and compacting, blocking without compaction, and background, so
-/// that every kind of survival report is exercised. Prints <c>READY pid A B C</c> with the measured object sizes;
-/// answers <c>ping</c> with <c>pong N</c> and exits when stdin closes or says <c>exit</c>.
+/// that every kind of survival report is exercised. Before all that, <see cref="StartupSite"/> allocates 2.4 MB once
+/// (seen only by a session that starts with the process). Prints <c>READY pid A B C</c> with the measured object sizes;
+/// answers <c>ping</c> with <c>pong N</c> and exits when stdin closes or says <c>exit</c>; with <c>detached</c> it
+/// ignores stdin and runs until it is killed.
 /// </summary>
 internal static class AllocationWorkload
 {
@@ -24,10 +26,12 @@ internal static class AllocationWorkload
     private static readonly object?[] RingB = new object?[16];
     private static readonly object?[] RingC = new object?[1024];
     private static readonly List<byte[]> Kept = [];
+    private static readonly byte[][] Startup = new byte[200][];
     private static volatile bool s_stop;
 
-    public static int Run()
+    public static int Run(bool detached)
     {
+        StartupSite();
         long sizeA = Measure(static () => SiteA(0));
         long sizeB = Measure(static () => SiteB(0));
         long sizeC = Measure(static () => SiteC(0));
@@ -35,6 +39,10 @@ internal static class AllocationWorkload
         thread.Start();
         Console.WriteLine($"READY {Environment.ProcessId} {sizeA} {sizeB} {sizeC}");
         Console.Out.Flush();
+        if (detached)
+        {
+            Thread.Sleep(Timeout.Infinite);
+        }
 
         int pongs = 0;
         while (Console.ReadLine() is { } line && line != "exit")
@@ -113,6 +121,15 @@ internal static class AllocationWorkload
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void SiteC(long i) => RingC[i & 1023] = new Small(i, i, i, i);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StartupSite()
+    {
+        for (int i = 0; i < Startup.Length; i++)
+        {
+            Startup[i] = new byte[11_976];
+        }
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void LeakSite() => Kept.Add(new byte[16_000]);

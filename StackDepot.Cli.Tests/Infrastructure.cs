@@ -126,7 +126,7 @@ internal sealed class LineProcess : IDisposable
 {
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
 
-    public LineProcess(string fileName, IEnumerable<string> args)
+    public LineProcess(string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -138,6 +138,11 @@ internal sealed class LineProcess : IDisposable
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         Process = new Process { StartInfo = info };
@@ -223,36 +228,53 @@ public sealed class TargetFixture : IAsyncLifetime
     }
 
     /// <summary>Asserts the target runs: not stopped, and answers a ping.</summary>
-    public async Task AssertRunningAsync()
+    public Task AssertRunningAsync()
     {
         Assert.NotNull(_target);
-        Assert.False(_target.Process.HasExited, "the target exited");
-        string state = File.ReadLines($"/proc/{Pid}/status").First(l => l.StartsWith("State:", StringComparison.Ordinal));
-        Assert.DoesNotContain("stopped", state, StringComparison.Ordinal);
-        Assert.DoesNotContain("tracing stop", state, StringComparison.Ordinal);
-        await _target.Process.StandardInput.WriteLineAsync("ping");
-        await _target.Process.StandardInput.FlushAsync();
-        string pong = await _target.WaitForLineAsync(l => l.StartsWith("pong ", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
-        Assert.StartsWith("pong ", pong);
+        return TargetChecks.AssertRunningAsync(_target, Pid);
     }
 
     public Task DisposeAsync()
     {
-        if (_target is not null)
-        {
-            try
-            {
-                _target.Process.StandardInput.WriteLine("exit");
-                _target.Process.WaitForExit(5000);
-            }
-            catch (IOException)
-            {
-            }
+        TargetChecks.Stop(_target);
+        return Task.CompletedTask;
+    }
+}
 
-            _target.Dispose();
+/// <summary>Checks shared by the target fixtures.</summary>
+internal static class TargetChecks
+{
+    /// <summary>Asserts a target runs: not exited, not stopped, and answers a ping with a pong.</summary>
+    public static async Task AssertRunningAsync(LineProcess target, int pid)
+    {
+        Assert.False(target.Process.HasExited, "the target exited");
+        string state = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("State:", StringComparison.Ordinal));
+        Assert.DoesNotContain("stopped", state, StringComparison.Ordinal);
+        Assert.DoesNotContain("tracing stop", state, StringComparison.Ordinal);
+        await target.Process.StandardInput.WriteLineAsync("ping");
+        await target.Process.StandardInput.FlushAsync();
+        string pong = await target.WaitForLineAsync(l => l.StartsWith("pong ", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.StartsWith("pong ", pong);
+    }
+
+    /// <summary>Asks a target to exit (closing its input), then kills it if it does not.</summary>
+    public static void Stop(LineProcess? target)
+    {
+        if (target is null)
+        {
+            return;
         }
 
-        return Task.CompletedTask;
+        try
+        {
+            target.Process.StandardInput.WriteLine("exit");
+            target.Process.WaitForExit(5000);
+        }
+        catch (IOException)
+        {
+        }
+
+        target.Dispose();
     }
 }
 

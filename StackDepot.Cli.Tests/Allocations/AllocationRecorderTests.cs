@@ -103,4 +103,23 @@ public sealed class AllocationRecorderTests
         Assert.Equal(1, recorder.Sites[0].Samples);
         Assert.Equal(AllocationSampler.SampleWeight(100, 102_400) * 100, recorder.Sites[0].AllocatedBytes, 6);
     }
+
+    [Fact]
+    public void After_the_freeze_allocations_are_ignored_but_collections_still_apply()
+    {
+        using var depot = new Depot(new DepotOptions { MaxFrames = 8 });
+        var recorder = new AllocationRecorder(depot);
+        recorder.Record([0x1], "T", 0x1000, 100, large: false);
+        recorder.Freeze();
+        recorder.Record([0x1], "T", 0x2000, 100, large: false);
+        recorder.RecordTick([0x1], "T", 0x3000, 100, 100_000, large: false);
+        Assert.Equal(1, recorder.Samples);
+        Assert.Equal(2, recorder.IgnoredAfterFreeze);
+        Assert.Equal(1, recorder.TrackedObjects);
+
+        recorder.CollectionStarted(0, background: false);
+        recorder.CollectionEnded();
+        Assert.Equal(0, recorder.TrackedObjects);
+        Assert.Equal(0, recorder.Sites[0].LiveSamples);
+    }
 }

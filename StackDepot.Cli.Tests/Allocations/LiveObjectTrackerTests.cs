@@ -89,9 +89,14 @@ public sealed class LiveObjectTrackerTests
         tracker.Moved(0x8000, 0xa000, 0x10);
         tracker.CollectionEnded(); // foreground gen0: obj 2 moves to gen1
         tracker.Survived(0x1000, 0x10);
-        tracker.CollectionEnded(); // background gen2: obj 1 survives in place, obj 2 (now gen1 at 0xa000) is not in a range
-        Assert.Equal([Obj(2)], _dead);
-        Assert.Equal(1, tracker.Count);
+        tracker.CollectionEnded(); // background gen2: obj 1 survives in place; obj 2 (gen1 at 0xa000) is not its business
+        Assert.Empty(_dead);
+        Assert.Equal(2, tracker.Count);
+
+        tracker.CollectionStarted(1, background: false);
+        tracker.Survived(0xa000, 0x10); // the new address, not the old one
+        tracker.CollectionEnded();
+        Assert.Empty(_dead);
     }
 
     [Fact]
@@ -112,5 +117,19 @@ public sealed class LiveObjectTrackerTests
         Assert.Equal(-1, tracker.CollectionEnded());
         Assert.Empty(_dead);
         Assert.Equal(0, tracker.Collections);
+    }
+
+    [Fact]
+    public void A_background_collection_condemns_generation_2_only()
+    {
+        LiveObjectTracker tracker = NewTracker();
+        tracker.Allocated(0x1000, Obj(1), large: true);  // gen2, not in a range: dies
+        tracker.Allocated(0x2000, Obj(2), large: true);  // gen2, survives
+        tracker.Allocated(0x8000, Obj(3), large: false); // gen0: a background collection does not collect it
+        tracker.CollectionStarted(2, background: true);
+        tracker.Survived(0x2000, 0x10);
+        tracker.CollectionEnded();
+        Assert.Equal([Obj(1)], _dead);
+        Assert.Equal(2, tracker.Count);
     }
 }

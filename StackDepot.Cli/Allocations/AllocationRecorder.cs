@@ -27,6 +27,7 @@ internal sealed class AllocationRecorder
     private long _ticks;
     private long _gen2Collections;
     private int _distinctStacks;
+    private int _collectionsStarted;
 
     /// <summary>Creates a recorder that saves stacks in <paramref name="depot"/>.</summary>
     public AllocationRecorder(Depot depot)
@@ -62,14 +63,30 @@ internal sealed class AllocationRecorder
     /// <summary>Gen2 collections seen from start to end (readable from another thread).</summary>
     public long Gen2Collections => Volatile.Read(ref _gen2Collections); // pairs with the Volatile.Write in CollectionEnded
 
-    /// <summary>Called on the feeding thread after each collection has been applied, with its generation.</summary>
-    public Action<int>? CollectionFinished { get; set; }
+    /// <summary>Collections whose start was seen so far (readable from another thread).</summary>
+    public int CollectionsStarted => Volatile.Read(ref _collectionsStarted); // pairs with the Volatile.Write in CollectionStarted
+
+    /// <summary>Called on the feeding thread after each collection has been applied, with its generation and the
+    /// ordinal of its start (compare with <see cref="CollectionsStarted"/>).</summary>
+    public Action<int, int>? CollectionFinished { get; set; }
 
     /// <summary>Sampled objects followed now.</summary>
     public int TrackedObjects => _live.Count;
 
     /// <summary>True when the estimates come from <c>AllocationTick</c> events (biased), not from <c>AllocationSampled</c>.</summary>
     public bool FromTicks => _samples == 0 && _ticks > 0;
+
+    /// <summary>True once <see cref="Freeze"/> was called: later events are counted in <see cref="IgnoredAfterFreeze"/> only.</summary>
+    public bool Frozen { get; private set; }
+
+    /// <summary>Allocation events that arrived after <see cref="Freeze"/> (between the final collection and the end of the stream).</summary>
+    public long IgnoredAfterFreeze { get; private set; }
+
+    /// <summary>
+    /// Stops recording allocations (collections are still applied): called when the final full collection has been
+    /// applied, so that objects allocated after it, whose fate no collection reports, do not count as alive.
+    /// </summary>
+    public void Freeze() => Frozen = true;
 
     /// <summary>
     /// Records one <c>AllocationSampled</c> event: an object of <paramref name="size"/> bytes, sampled with probability
@@ -82,6 +99,12 @@ internal sealed class AllocationRecorder
     /// <param name="large">True when it went to the large or pinned object heap.</param>
     public void Record(ReadOnlySpan<ulong> stack, string typeName, ulong address, long size, bool large)
     {
+        if (Frozen)
+        {
+            IgnoredAfterFreeze++;
+            return;
+        }
+
         if (_ticks > 0 && _samples == 0)
         {
             Forget(); // the runtime samples after all: the few ticks before the first sample are biased, drop them
@@ -99,6 +122,12 @@ internal sealed class AllocationRecorder
     /// </summary>
     public void RecordTick(ReadOnlySpan<ulong> stack, string typeName, ulong address, long size, long amount, bool large)
     {
+        if (Frozen)
+        {
+            IgnoredAfterFreeze++;
+            return;
+        }
+
         if (_samples > 0 || amount <= 0)
         {
             return;
@@ -110,7 +139,11 @@ internal sealed class AllocationRecorder
     }
 
     /// <summary>A collection starts (GCStart).</summary>
-    public void CollectionStarted(int generation, bool background) => _live.CollectionStarted(generation, background);
+    public void CollectionStarted(int generation, bool background)
+    {
+        _live.CollectionStarted(generation, background);
+        Volatile.Write(ref _collectionsStarted, _live.Started); // pairs with the Volatile.Read in CollectionsStarted
+    }
 
     /// <summary>Objects in a range survived in place (GCBulkSurvivingObjectRanges).</summary>
     public void Survived(ulong start, ulong length) => _live.Survived(start, length);
@@ -121,7 +154,7 @@ internal sealed class AllocationRecorder
     /// <summary>A collection ends (GCEnd): the dead die, and after a gen2 collection every site's live bytes are noted.</summary>
     public void CollectionEnded()
     {
-        int generation = _live.CollectionEnded();
+        int generation = _live.CollectionEnded(out int ordinal);
         if (generation == 2)
         {
             long index = _gen2Collections + 1;
@@ -139,7 +172,7 @@ internal sealed class AllocationRecorder
 
         if (generation >= 0)
         {
-            CollectionFinished?.Invoke(generation);
+            CollectionFinished?.Invoke(generation, ordinal);
         }
     }
 

@@ -143,9 +143,9 @@ internal static class AllocationReport
         return view switch
         {
             AllocationView.Allocated =>
-                $"~{ReportQuantity.Bytes(values[0])} in ~{ReportQuantity.Count(values[1])} objects ({types}; {ReportQuantity.Percent(values[0], total)} of bytes, {ReportQuantity.Count(m.Samples)} samples) {stack}",
+                $"~{ReportQuantity.Bytes(values[0])} in ~{ReportQuantity.Count(values[1])} objects ({types}; {ReportQuantity.Percent(values[0], total)} of bytes, {Samples(m.Samples)}) {stack}",
             AllocationView.Live =>
-                $"~{ReportQuantity.Bytes(values[0])} in ~{ReportQuantity.Count(values[1])} objects ({types}) still alive ({ReportQuantity.Percent(values[0], total)} of live bytes, {ReportQuantity.Count(m.LiveSamples)} samples; ~{ReportQuantity.Bytes(values[2])} allocated) {stack}",
+                $"~{ReportQuantity.Bytes(values[0])} in ~{ReportQuantity.Count(values[1])} objects ({types}) still alive ({ReportQuantity.Percent(values[0], total)} of live bytes, {Samples(m.LiveSamples)}; ~{ReportQuantity.Bytes(values[2])} allocated) {stack}",
             _ =>
                 $"~{ReportQuantity.Bytes(values[0])} in ~{ReportQuantity.Count(values[1])} objects ({types}) still alive, " +
                 (growthKnown ? $"{Signed(m.Growth)} per gen2 GC, " : string.Empty) + stack,
@@ -170,6 +170,8 @@ internal static class AllocationReport
         string shown = string.Join(", ", sorted.Take(TypesShown).Select(t => t.Key + " " + ReportQuantity.Percent(t.Value, total)));
         return sorted.Count > TypesShown ? $"{shown}, +{sorted.Count - TypesShown} more" : shown;
     }
+
+    private static string Samples(long count) => ReportQuantity.Count(count) + (count == 1 ? " sample" : " samples");
 
     private static string Signed(double bytes) => (bytes >= 0 ? "+" : "-") + ReportQuantity.Bytes(Math.Abs(bytes));
 

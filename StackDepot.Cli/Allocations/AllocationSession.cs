@@ -140,15 +140,16 @@ internal static class AllocationSession
     private static readonly TimeSpan CollectTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>Induces a full blocking collection and waits until the main session has applied a gen2 collection
-    /// that ended after the request (or the target exits, or a timeout).</summary>
+    /// that started after the request (or the target exits, or a timeout).</summary>
     private static async Task CollectAsync(DiagnosticsClient client, int pid, AllocationRecorder recorder, Task processing)
     {
         var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        long before = recorder.Gen2Collections;
-        recorder.CollectionFinished = generation =>
+        int requested = recorder.CollectionsStarted;
+        recorder.CollectionFinished = (generation, ordinal) =>
         {
-            if (generation == 2 && recorder.Gen2Collections > before)
+            if (generation == 2 && ordinal > requested)
             {
+                recorder.Freeze(); // what is allocated after the final collection would count as alive
                 applied.TrySetResult();
             }
         };
@@ -216,8 +217,16 @@ internal static class AllocationSession
             int count = EventStacks.Read(data, frames, out _);
             recorder.RecordTick(frames.AsSpan(0, Math.Max(count, 0)), data.TypeName ?? "?", data.Address, data.ObjectSize, data.AllocationAmount64, data.AllocationKind != GCAllocationKind.Small);
         };
-        source.Clr.GCStart += data => recorder.CollectionStarted(data.Depth, data.Type == GCType.BackgroundGC);
-        source.Clr.GCStop += _ => recorder.CollectionEnded();
+        source.Clr.GCStart += data =>
+        {
+            Log.Verbose("GC {Index} gen{Generation} {Type} ({Reason}) starts", data.Count, data.Depth, data.Type, data.Reason);
+            recorder.CollectionStarted(data.Depth, data.Type == GCType.BackgroundGC);
+        };
+        source.Clr.GCStop += data =>
+        {
+            recorder.CollectionEnded();
+            Log.Verbose("GC {Index} gen{Generation} ends; {Tracked} sampled objects alive", data.Count, data.Depth, recorder.TrackedObjects);
+        };
         source.Clr.GCBulkSurvivingObjectRanges += data =>
         {
             for (int i = 0; i < data.Count; i++)

@@ -23,8 +23,9 @@ internal readonly record struct TrackedObject(int Site, double Objects, double B
 /// </para>
 /// <para>
 /// Collections nest (foreground collections run inside a background gen2 collection); ranges belong to the innermost
-/// open one. A background collection that reports no ranges at all kills nothing (the runtime may not report its
-/// sweep), so objects die at the next blocking collection instead. Not thread-safe: one thread feeds the events.
+/// open one. A background collection condemns generation 2 only (the younger ones are collected by the foreground
+/// collections inside it), and one that reports no ranges at all kills nothing (the runtime may not report its sweep),
+/// so objects die at the next blocking collection instead. Not thread-safe: one thread feeds the events.
 /// </para>
 /// </remarks>
 internal sealed class LiveObjectTracker
@@ -48,6 +49,9 @@ internal sealed class LiveObjectTracker
 
     /// <summary>Collections seen from start to end.</summary>
     public int Collections { get; private set; }
+
+    /// <summary>Collections whose start was seen (the ordinal of the latest one).</summary>
+    public int Started { get; private set; }
 
     /// <summary>Starts following a newly sampled object.</summary>
     /// <param name="address">Its address.</param>
@@ -75,7 +79,7 @@ internal sealed class LiveObjectTracker
     /// <param name="generation">The condemned generation (0, 1 or 2).</param>
     /// <param name="background">True for a background (concurrent) gen2 collection.</param>
     public void CollectionStarted(int generation, bool background) =>
-        _open.Push(new Collection(Math.Clamp(generation, 0, Generations - 1), background));
+        _open.Push(new Collection(Math.Clamp(generation, 0, Generations - 1), background, ++Started));
 
     /// <summary>Objects in [<paramref name="start"/>, start + <paramref name="length"/>) survived in place.</summary>
     public void Survived(ulong start, ulong length) => Moved(start, start, length);
@@ -92,13 +96,18 @@ internal sealed class LiveObjectTracker
 
     /// <summary>The innermost open collection ends: survivors move and age, the other condemned objects die.</summary>
     /// <returns>The generation of the collection that ended, or -1 when none was open (the session started during it).</returns>
-    public int CollectionEnded()
+    public int CollectionEnded() => CollectionEnded(out _);
+
+    /// <summary>As <see cref="CollectionEnded()"/>, also giving the ordinal of the collection's start (see <see cref="Started"/>).</summary>
+    public int CollectionEnded(out int ordinal)
     {
+        ordinal = 0;
         if (!_open.TryPop(out Collection? collection))
         {
             return -1;
         }
 
+        ordinal = collection.Ordinal;
         Collections++;
         if (collection.Background && collection.Ranges.Count == 0)
         {
@@ -108,7 +117,9 @@ internal sealed class LiveObjectTracker
         List<Range> ranges = collection.Ranges;
         ranges.Sort(static (a, b) => a.From.CompareTo(b.From));
         _survivors.Clear();
-        for (int g = 0; g <= collection.Generation; g++)
+        // A background collection sweeps generation 2 only; the younger generations are collected by the foreground
+        // collections that run inside it.
+        for (int g = collection.Background ? Generations - 1 : 0; g <= collection.Generation; g++)
         {
             foreach ((ulong address, TrackedObject tracked) in _generations[g])
             {
@@ -174,8 +185,10 @@ internal sealed class LiveObjectTracker
 
     private readonly record struct Range(ulong From, ulong To, ulong Length);
 
-    private sealed class Collection(int generation, bool background)
+    private sealed class Collection(int generation, bool background, int ordinal)
     {
+        public int Ordinal { get; } = ordinal;
+
         public int Generation { get; } = generation;
 
         public bool Background { get; } = background;
