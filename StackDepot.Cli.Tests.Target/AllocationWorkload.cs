@@ -13,8 +13,10 @@ namespace StackDepot.Cli.Tests.Target;
 /// loop forces a gen2 collection, in turn blocking and compacting, blocking without compaction, and background, so
 /// that every kind of survival report is exercised. Before all that, <see cref="StartupSite"/> allocates 2.4 MB once
 /// (seen only by a session that starts with the process). Prints <c>READY pid A B C</c> with the measured object sizes;
-/// answers <c>ping</c> with <c>pong N</c> and exits when stdin closes or says <c>exit</c>; with <c>detached</c> it
-/// ignores stdin and runs until it is killed.
+/// answers <c>ping</c> with <c>pong N</c> and exits when stdin closes or says <c>exit</c>. Options: <c>detached</c>
+/// ignores stdin and runs until it is killed; <c>rounds=N</c> runs N rounds a second instead of 200 (4,200 is about
+/// 1 GB/s; the leak stays at ~100 arrays a second); <c>rates</c> prints <c>RATE bytes</c> every second, the bytes the
+/// process allocated in that second (for the throughput harness).
 /// </summary>
 internal static class AllocationWorkload
 {
@@ -28,9 +30,21 @@ internal static class AllocationWorkload
     private static readonly List<byte[]> Kept = [];
     private static readonly byte[][] Startup = new byte[200][];
     private static volatile bool s_stop;
+    private static int s_roundsPerSecond = 200;
 
-    public static int Run(bool detached)
+    public static int Run(IReadOnlyList<string> options)
     {
+        bool detached = options.Contains("detached");
+        if (options.FirstOrDefault(o => o.StartsWith("rounds=", StringComparison.Ordinal)) is { } rounds)
+        {
+            s_roundsPerSecond = int.Parse(rounds["rounds=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (options.Contains("rates"))
+        {
+            new Thread(PrintRates) { IsBackground = true, Name = "rates" }.Start();
+        }
+
         StartupSite();
         long sizeA = Measure(static () => SiteA(0));
         long sizeB = Measure(static () => SiteB(0));
@@ -57,6 +71,19 @@ internal static class AllocationWorkload
         s_stop = true;
         thread.Join();
         return 0;
+    }
+
+    private static void PrintRates()
+    {
+        long last = GC.GetTotalAllocatedBytes();
+        while (true)
+        {
+            Thread.Sleep(1000); // a report period, not synchronization
+            long now = GC.GetTotalAllocatedBytes();
+            Console.WriteLine($"RATE {now - last}");
+            Console.Out.Flush();
+            last = now;
+        }
     }
 
     /// <summary>The bytes one call allocates, measured by the runtime.</summary>
@@ -90,7 +117,7 @@ internal static class AllocationWorkload
                 SiteC(round * SiteCObjects + i);
             }
 
-            if (round % 2 == 0)
+            if (round % Math.Max(2, s_roundsPerSecond / 100) == 0)
             {
                 LeakSite();
             }
@@ -104,8 +131,8 @@ internal static class AllocationWorkload
                 GC.Collect(2, GCCollectionMode.Forced, blocking: kind != 2, compacting: kind == 0);
             }
 
-            // About 200 rounds a second (~48 MB/s): sleep when ahead of the schedule.
-            long ahead = round * 5 - pace.ElapsedMilliseconds;
+            // 200 rounds a second by default (~48 MB/s): sleep when ahead of the schedule.
+            long ahead = round * 1000 / s_roundsPerSecond - pace.ElapsedMilliseconds;
             if (ahead > 0)
             {
                 Thread.Sleep((int)ahead);

@@ -5,8 +5,8 @@ namespace StackDepot.Cli.Tests.Target;
 /// <summary>
 /// Parks five threads in <see cref="FiveChain"/> and three in <see cref="ThreeChain"/>, then prints
 /// <c>READY pid</c>. Answers each <c>ping</c> line on stdin with <c>pong N</c> (so a test can tell the process is
-/// running, not frozen) and exits when stdin closes or says <c>exit</c>. With the argument <c>alloc</c> (and optionally
-/// <c>detached</c>) it runs the <see cref="AllocationWorkload"/> instead.
+/// running, not frozen) and exits when stdin closes or says <c>exit</c>. With the argument <c>alloc</c> (and its options) it runs
+/// the <see cref="AllocationWorkload"/> instead.
 /// </summary>
 internal static class Program
 {
@@ -15,9 +15,9 @@ internal static class Program
 
     private static int Main(string[] args)
     {
-        if (args is ["alloc"] or ["alloc", "detached"])
+        if (args is ["alloc", ..])
         {
-            return AllocationWorkload.Run(detached: args.Length > 1);
+            return AllocationWorkload.Run(args[1..]);
         }
 
         var threads = new List<Thread>();
