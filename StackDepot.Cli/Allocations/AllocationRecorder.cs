@@ -28,6 +28,7 @@ internal sealed class AllocationRecorder
     private long _gen2Collections;
     private int _distinctStacks;
     private int _collectionsStarted;
+    private Action<int, int>? _collectionFinished;
 
     /// <summary>Creates a recorder that saves stacks in <paramref name="depot"/>.</summary>
     public AllocationRecorder(Depot depot)
@@ -68,7 +69,11 @@ internal sealed class AllocationRecorder
 
     /// <summary>Called on the feeding thread after each collection has been applied, with its generation and the
     /// ordinal of its start (compare with <see cref="CollectionsStarted"/>).</summary>
-    public Action<int, int>? CollectionFinished { get; set; }
+    public Action<int, int>? CollectionFinished
+    {
+        get => Volatile.Read(ref _collectionFinished); // pairs with the Volatile.Write in the setter (set by the session's thread, called on the feeding thread)
+        set => Volatile.Write(ref _collectionFinished, value); // pairs with the Volatile.Read in the getter
+    }
 
     /// <summary>Sampled objects followed now.</summary>
     public int TrackedObjects => _live.Count;
