@@ -1,16 +1,17 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
-using StackDepot.Cli.Allocations;
 using StackDepot.Cli.Hosting;
 using StackDepot.Cli.Targets;
-using StackDepot.Reporting;
+using StackDepot.Cli.Tests.InProcess;
 
 namespace StackDepot.Cli.Tests.Allocations;
 
 /// <summary>
-/// The allocation engine end to end against the ground-truth workload: a real EventPipe session, the estimates
-/// against the known byte shares, live objects followed through real collections, and bad targets. Runs in the "cli"
-/// collection: one tracer at a time, and no other test looks up the target's name meanwhile.
+/// <c>alloc</c> and <c>leaks</c> end to end against the ground-truth workload, run in-process on the CLI's own parser:
+/// a real EventPipe session, the estimates against the known byte shares, live objects followed through real
+/// collections, and bad input. Runs in the "cli" collection: one tracer at a time, and no other test looks up the
+/// target's name meanwhile.
 /// </summary>
 [Collection("cli")]
 public sealed class AllocationSessionTests(AllocationTargetFixture target) : IClassFixture<AllocationTargetFixture>, IDisposable
@@ -31,7 +32,7 @@ public sealed class AllocationSessionTests(AllocationTargetFixture target) : ICl
     public async Task The_three_sites_byte_shares_are_estimated_within_their_statistical_bounds()
     {
         Assert.Equal([12_000L, 12_000L, 48L], target.Sizes);
-        JsonElement report = await RunAsync(new AllocationSettings { Pid = target.Pid, Duration = TimeSpan.FromSeconds(4), Top = 0 });
+        JsonElement report = await RunAsync("alloc", "--pid", Pid, "--duration", "4s", "--top", "0");
         await target.AssertRunningAsync();
 
         Assert.Equal(["alloc_space", "alloc_objects", "inuse_space", "inuse_objects"], ValueTypeNames(report));
@@ -67,9 +68,9 @@ public sealed class AllocationSessionTests(AllocationTargetFixture target) : ICl
     [Fact]
     public async Task Leaks_and_the_live_view_name_the_leaking_site_first_and_the_others_near_zero()
     {
-        JsonElement leaks = await RunAsync(new AllocationSettings { Pid = target.Pid, Duration = TimeSpan.FromSeconds(4), View = AllocationView.Leaks, Top = 0 });
+        JsonElement leaks = await RunAsync("leaks", "--pid", Pid, "--duration", "4s", "--top", "0");
         await target.AssertRunningAsync();
-        JsonElement live = await RunAsync(new AllocationSettings { Pid = target.Pid, Duration = TimeSpan.FromSeconds(3), View = AllocationView.Live, Top = 0 });
+        JsonElement live = await RunAsync("alloc", "--view", "live", "--pid", Pid, "--duration", "3s", "--top", "0");
         await target.AssertRunningAsync();
 
         foreach (JsonElement report in new[] { leaks, live })
@@ -99,15 +100,10 @@ public sealed class AllocationSessionTests(AllocationTargetFixture target) : ICl
     [Fact]
     public async Task A_program_started_under_the_tool_is_recorded_from_its_start_and_ended_with_the_session()
     {
-        JsonElement report = await RunAsync(new AllocationSettings
-        {
-            Command = [DotnetHost.Find(), TestPaths.TargetDll, "alloc", "detached"],
-            Duration = TimeSpan.FromSeconds(3),
-            Top = 0,
-        });
+        JsonElement report = await RunAsync("alloc", "--duration", "3s", "--top", "0", "--", DotnetHost.Find(), TestPaths.TargetDll, "alloc", "detached");
         Assert.True(SiteValue(report, "SiteA", 0) > 0);
         Assert.Equal("StackDepot.Cli.Tests.Target", report.GetProperty("properties").GetProperty("process").GetString());
-        int pid = int.Parse(report.GetProperty("properties").GetProperty("pid").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        int pid = int.Parse(report.GetProperty("properties").GetProperty("pid").GetString()!, CultureInfo.InvariantCulture);
         Assert.False(DotNetProcess.Exists(pid), "the program started under the tool still runs");
         Assert.Contains("duration reached", report.GetProperty("properties").GetProperty("recorded").GetString());
 
@@ -121,7 +117,7 @@ public sealed class AllocationSessionTests(AllocationTargetFixture target) : ICl
     {
         using var interrupt = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         var clock = Stopwatch.StartNew();
-        JsonElement report = await RunAsync(new AllocationSettings { Pid = target.Pid, Duration = TimeSpan.FromMinutes(5) }, interrupt.Token);
+        JsonElement report = await RunAsync(interrupt.Token, "alloc", "--pid", Pid, "--duration", "5m");
         Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1));
         Assert.Contains("interrupted", report.GetProperty("properties").GetProperty("recorded").GetString());
         Assert.True(SiteValue(report, "SiteA", 0) > 0);
@@ -129,20 +125,25 @@ public sealed class AllocationSessionTests(AllocationTargetFixture target) : ICl
     }
 
     [Fact]
-    public async Task Bad_targets_and_arguments_fail_with_their_exit_codes_and_leave_the_target_alone()
+    public async Task Bad_input_is_one_line_and_an_exit_code_and_the_target_is_left_alone()
     {
         string json = Path.Combine(_directory.FullName, "r.json");
-        await AssertFailsAsync(ExitCode.Usage, new AllocationSettings { Pid = target.Pid, Duration = TimeSpan.Zero });
-        await AssertFailsAsync(ExitCode.Usage, new AllocationSettings { Duration = TimeSpan.FromSeconds(1) });
-        await AssertFailsAsync(ExitCode.OutputNotWritable, new AllocationSettings { Pid = target.Pid, OutputPath = Path.Combine(_directory.FullName, "missing", "r.json") });
-        await AssertFailsAsync(ExitCode.NoSuchProcess, new AllocationSettings { Pid = UnusedPid() });
-        await AssertFailsAsync(ExitCode.CommandFailed, new AllocationSettings { Command = [Path.Combine(_directory.FullName, "no-such-program")], OutputPath = json });
-        await AssertFailsAsync(ExitCode.CommandFailed, new AllocationSettings { Command = ["/bin/sh", "-c", "exit 3"], OutputPath = json });
+        await AssertFailsAsync(2, "--duration must be a positive time", "alloc", "--pid", Pid, "--duration", "0");
+        await AssertFailsAsync(2, "--duration must be a positive time", "leaks", "--pid", Pid, "--duration", "soon");
+        await AssertFailsAsync(2, "--duration must be a positive time", "alloc", "--pid", Pid, "--duration", "-5s");
+        await AssertFailsAsync(2, "give a target", "alloc");
+        await AssertFailsAsync(2, "give only one target", "alloc", "--pid", Pid, "--", "dotnet", "x.dll");
+        await AssertFailsAsync(2, "'dead'", "alloc", "--pid", Pid, "--view", "dead");
+        await AssertFailsAsync(8, "cannot write output file", "alloc", "--pid", Pid, "-o", Path.Combine(_directory.FullName, "missing", "r.json"));
+        await AssertFailsAsync(3, "no such process", "alloc", "--pid", UnusedPid().ToString(CultureInfo.InvariantCulture), "-o", json);
+        await AssertFailsAsync(3, "no .NET process named", "leaks", "--name", "no-such-app-xyz", "-o", json);
+        await AssertFailsAsync(10, "cannot start", "alloc", "-o", json, "--", Path.Combine(_directory.FullName, "no-such-program"));
+        await AssertFailsAsync(10, "exited with code 3 before its .NET runtime connected", "alloc", "-o", json, "--", "/bin/sh", "-c", "exit 3");
         await target.AssertRunningAsync();
 
         using (var sleeper = Process.Start("sleep", "60"))
         {
-            await AssertFailsAsync(ExitCode.NotDotNet, new AllocationSettings { Pid = sleeper.Id, OutputPath = json });
+            await AssertFailsAsync(4, "no .NET diagnostics endpoint", "alloc", "--pid", sleeper.Id.ToString(CultureInfo.InvariantCulture), "-o", json);
             Assert.False(sleeper.HasExited);
             sleeper.Kill();
         }
@@ -150,7 +151,7 @@ public sealed class AllocationSessionTests(AllocationTargetFixture target) : ICl
         (LineProcess disabled, int pid, _) = await AllocationTargetFixture.StartAsync(new Dictionary<string, string> { ["DOTNET_EnableDiagnostics"] = "0" });
         try
         {
-            await AssertFailsAsync(ExitCode.NotDotNet, new AllocationSettings { Pid = pid, OutputPath = json });
+            await AssertFailsAsync(4, "DOTNET_EnableDiagnostics=0", "leaks", "--pid", pid.ToString(CultureInfo.InvariantCulture), "-o", json);
             await TargetChecks.AssertRunningAsync(disabled, pid);
         }
         finally
@@ -162,10 +163,28 @@ public sealed class AllocationSessionTests(AllocationTargetFixture target) : ICl
         Assert.Empty(_directory.GetFiles());
     }
 
-    private static async Task AssertFailsAsync(ExitCode code, AllocationSettings settings)
+    [Fact]
+    public async Task The_real_command_prints_progress_on_stderr_and_the_report_on_stdout()
     {
-        CliException e = await Assert.ThrowsAsync<CliException>(() => AllocationRunner.RunAsync(settings with { Quiet = true, Format = ReportFormat.Json }, CancellationToken.None));
-        Assert.Equal(code, e.Code);
+        CliResult result = await Cli.RunAsync("alloc", "--pid", Pid, "--duration", "2s", "--top", "3");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("Allocations of StackDepot.Cli.Tests.Target (pid " + Pid + ")\n", result.StdOut);
+        Assert.Contains("allocated at:\n    StackDepot.Cli.Tests.Target!StackDepot.Cli.Tests.Target.AllocationWorkload.Site", result.StdOut);
+        Assert.Matches(@"stackdepot: \d+/2 s: [\d,]+ samples, [\d,]+ distinct stacks", result.StdErr);
+        Assert.DoesNotContain("stackdepot:", result.StdOut);
+        await target.AssertRunningAsync();
+    }
+
+    private string Pid => target.Pid.ToString(CultureInfo.InvariantCulture);
+
+    private static async Task AssertFailsAsync(int code, string message, params string[] args)
+    {
+        CliResult result = await InProcessCli.RunAsync(args);
+        Assert.True(code == result.ExitCode, result.ToString());
+        Assert.Empty(result.StdOut);
+        string line = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("stackdepot: error: ", line);
+        Assert.Contains(message, line);
     }
 
     private static int UnusedPid()
@@ -179,11 +198,15 @@ public sealed class AllocationSessionTests(AllocationTargetFixture target) : ICl
         return pid;
     }
 
-    private async Task<JsonElement> RunAsync(AllocationSettings settings, CancellationToken cancellation = default)
+    private Task<JsonElement> RunAsync(params string[] args) => RunAsync(CancellationToken.None, args);
+
+    private async Task<JsonElement> RunAsync(CancellationToken cancellation, params string[] args)
     {
         string path = Path.Combine(_directory.FullName, Guid.NewGuid().ToString("N") + ".json");
-        ExitCode code = await AllocationRunner.RunAsync(settings with { Quiet = true, Format = ReportFormat.Json, OutputPath = path }, cancellation);
-        Assert.Equal(ExitCode.Success, code);
+        var console = new TestConsole();
+        int split = Array.IndexOf(args, "--") is >= 0 and int i ? i : args.Length; // the options go before a -- COMMAND
+        int code = await Program.RunAsync([.. args[..split], "-q", "-f", "json", "-o", path, .. args[split..]], console, cancellation);
+        Assert.True(code == 0, $"exit {code}: {console.StdErr}");
         using JsonDocument document = JsonDocument.Parse(await File.ReadAllTextAsync(path));
         return document.RootElement.Clone();
     }

@@ -1,48 +1,12 @@
 using System.Globalization;
 using Microsoft.Diagnostics.NETCore.Client;
-using Serilog;
+using StackDepot.Cli.Commands;
+using StackDepot.Cli.Options;
 using StackDepot.Cli.Output;
 using StackDepot.Cli.Targets;
 using StackDepot.Reporting;
 
 namespace StackDepot.Cli.Allocations;
-
-/// <summary>What <c>stackdepot alloc</c> or <c>leaks</c> was asked to do.</summary>
-internal sealed record AllocationSettings
-{
-    /// <summary>Target process id.</summary>
-    public int? Pid { get; init; }
-
-    /// <summary>Target process name.</summary>
-    public string? Name { get; init; }
-
-    /// <summary>A program to start under the tool (command and arguments), instead of a pid or name.</summary>
-    public IReadOnlyList<string>? Command { get; init; }
-
-    /// <summary>How long to record; <see cref="Timeout.InfiniteTimeSpan"/> until the target exits or Ctrl-C.</summary>
-    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>What to show.</summary>
-    public AllocationView View { get; init; } = AllocationView.Allocated;
-
-    /// <summary>The output format.</summary>
-    public ReportFormat Format { get; init; } = ReportFormat.Text;
-
-    /// <summary>Output file; null for stdout.</summary>
-    public string? OutputPath { get; init; }
-
-    /// <summary>Show at most this many stacks; 0 for all.</summary>
-    public int Top { get; init; } = 20;
-
-    /// <summary>Show only stacks with at least this many samples (alive samples for the live views).</summary>
-    public long MinCount { get; init; }
-
-    /// <summary>Frames kept per stack (innermost).</summary>
-    public int MaxFrames { get; init; } = 256;
-
-    /// <summary>No progress on stderr.</summary>
-    public bool Quiet { get; init; }
-}
 
 /// <summary>
 /// <c>stackdepot alloc</c> and <c>leaks</c> from start to end: check the output and the target, run one EventPipe
@@ -51,15 +15,16 @@ internal sealed record AllocationSettings
 /// </summary>
 internal static class AllocationRunner
 {
-    public static async Task<ExitCode> RunAsync(AllocationSettings settings, CancellationToken cancellation)
+    public static async Task<ExitCode> RunAsync(AllocationSettings settings, CliContext context, CancellationToken cancellation)
     {
         if (settings.Duration <= TimeSpan.Zero && settings.Duration != Timeout.InfiniteTimeSpan)
         {
             throw new CliException(ExitCode.Usage, "--duration must be positive");
         }
 
-        int given = (settings.Pid is null ? 0 : 1) + (settings.Name is null ? 0 : 1) + (settings.Command is null ? 0 : 1);
-        if (given != 1)
+        TargetSelection target = settings.Target;
+        int given = (target.Pid is null ? 0 : 1) + (target.Name is null ? 0 : 1) + (target.Command is null ? 0 : 1);
+        if (given != 1 || target.DumpPath is not null)
         {
             throw new CliException(ExitCode.Usage, given == 0
                 ? "give a target: --pid N, --name NAME or -- COMMAND [ARGS]"
@@ -67,25 +32,27 @@ internal static class AllocationRunner
         }
 
         // Everything that can be checked before the target is touched: arguments, output file, target.
-        using OutputFile output = OutputFile.Open(settings.OutputPath);
+        ReportSettings report = settings.Report;
+        using OutputFile output = OutputFile.Open(report.OutputPath, context.Console, report.Formatter.IsBinary);
         using var depot = new Depot(new DepotOptions { MaxFrames = settings.MaxFrames, Name = "stackdepot-alloc" });
         var recorder = new AllocationRecorder(depot);
         var methods = new MethodMap();
+        bool collectAtEnd = settings.View != AllocationView.Allocated;
         SessionOutcome outcome;
         int pid;
         string processName;
-        if (settings.Command is { } command)
+        if (target.Command is { } command)
         {
-            await using LaunchedTarget launched = await LaunchedTarget.StartAsync(command, cancellation).ConfigureAwait(false);
+            await using LaunchedTarget launched = await LaunchedTarget.StartAsync(command, context.Console, context.Log, cancellation).ConfigureAwait(false);
             pid = launched.Pid;
             processName = launched.Name;
-            Announce(settings, $"started {processName} as pid {pid}");
-            outcome = await AllocationSession.RunAsync(launched.Client, pid, recorder, methods, settings.Duration, resumeRuntime: true, collectAtEnd: settings.View != AllocationView.Allocated,
-                Progress(settings, recorder), cancellation).ConfigureAwait(false);
+            Announce(settings, context, $"started {processName} as pid {pid}");
+            outcome = await AllocationSession.RunAsync(launched.Client, pid, recorder, methods, settings.Duration, resumeRuntime: true, collectAtEnd,
+                Progress(settings, context, recorder), context.Log, cancellation).ConfigureAwait(false);
         }
         else
         {
-            pid = DotNetProcess.Resolve(settings.Pid, settings.Name);
+            pid = DotNetProcess.Resolve(target.Pid, target.Name);
             if (pid == Environment.ProcessId)
             {
                 throw new CliException(ExitCode.Usage, $"pid {pid} is stackdepot itself");
@@ -97,28 +64,29 @@ internal static class AllocationRunner
             }
 
             processName = DotNetProcess.Describe(pid)?.Name ?? "?";
-            outcome = await AllocationSession.RunAsync(new DiagnosticsClient(pid), pid, recorder, methods, settings.Duration, resumeRuntime: false, collectAtEnd: settings.View != AllocationView.Allocated,
-                Progress(settings, recorder), cancellation).ConfigureAwait(false);
+            outcome = await AllocationSession.RunAsync(new DiagnosticsClient(pid), pid, recorder, methods, settings.Duration, resumeRuntime: false, collectAtEnd,
+                Progress(settings, context, recorder), context.Log, cancellation).ConfigureAwait(false);
         }
 
         if (outcome.End == SessionEnd.Interrupted)
         {
-            Announce(settings, "interrupted: reporting what was recorded");
+            Announce(settings, context, "interrupted: reporting what was recorded");
         }
 
         if (recorder.FromTicks)
         {
-            Log.Warning("The target's runtime sends no AllocationSampled events (it is older than .NET 10): the estimates come from AllocationTick events and are biased toward the objects that cross its 100 KB lines");
+            context.Log.Warning("The target's runtime sends no AllocationSampled events (it is older than .NET 10): the estimates come from AllocationTick events and are biased toward the objects that cross its 100 KB lines");
         }
 
         if (outcome.EventsLost > 0)
         {
-            Log.Warning("{Lost} events were lost (the runtime's {Buffer} MB session buffer overflowed): the estimates are too low by about that many samples", outcome.EventsLost, AllocationSession.BufferMB);
+            context.Log.Warning("{Lost} events were lost (the runtime's {Buffer} MB session buffer overflowed): the estimates are too low by about that many samples", outcome.EventsLost, AllocationSession.BufferMB);
         }
 
-        StackReport report = AllocationReport.Build(recorder, methods, settings.View, Title(settings.View, processName, pid), settings.Top, settings.MinCount,
+        StackReport result = AllocationReport.Build(recorder, methods, settings.View, Title(settings.View, processName, pid), report.Top, report.MinCount,
             Properties(pid, processName, recorder, outcome, methods));
-        StackReportWriter.Write(report, settings.Format, output.Writer);
+        context.Log.Debug("{Stacks} distinct stacks, {Methods} methods, depot: {Stats}", recorder.DistinctStacks, methods.Methods, depot.GetStats());
+        StackReportWriter.Write(result, report.Formatter, output.Stream);
         output.Commit();
         return ExitCode.Success;
     }
@@ -155,7 +123,7 @@ internal static class AllocationRunner
         };
     }
 
-    private static Action<TimeSpan>? Progress(AllocationSettings settings, AllocationRecorder recorder)
+    private static Action<TimeSpan>? Progress(AllocationSettings settings, CliContext context, AllocationRecorder recorder)
     {
         if (settings.Quiet)
         {
@@ -163,15 +131,16 @@ internal static class AllocationRunner
         }
 
         string total = settings.Duration == Timeout.InfiniteTimeSpan ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"/{settings.Duration.TotalSeconds:0}");
-        return elapsed => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        TextWriter error = context.Console.Error;
+        return elapsed => error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"stackdepot: {elapsed.TotalSeconds:0}{total} s: {recorder.Samples + recorder.Ticks:N0} samples, {recorder.DistinctStacks:N0} distinct stacks"));
     }
 
-    private static void Announce(AllocationSettings settings, string message)
+    private static void Announce(AllocationSettings settings, CliContext context, string message)
     {
         if (!settings.Quiet)
         {
-            Console.Error.WriteLine("stackdepot: " + message);
+            context.Console.Error.WriteLine("stackdepot: " + message);
         }
     }
 }

@@ -71,6 +71,7 @@ internal static class AllocationSession
     /// does, through a second session with the GCHeapCollect keyword), so that what is alive at the end is known
     /// exactly, not only as of the target's last collection.</param>
     /// <param name="progress">Called about every second from a timer thread with the elapsed time.</param>
+    /// <param name="log">Warnings and details.</param>
     /// <param name="cancellation">Ends the session early; the report of what was seen is still made.</param>
     public static async Task<SessionOutcome> RunAsync(
         DiagnosticsClient client,
@@ -81,6 +82,7 @@ internal static class AllocationSession
         bool resumeRuntime,
         bool collectAtEnd,
         Action<TimeSpan>? progress,
+        ILogger log,
         CancellationToken cancellation)
     {
         if (!EventStacks.Supported)
@@ -94,8 +96,8 @@ internal static class AllocationSession
         try
         {
             var source = new EventPipeEventSource(session.EventStream);
-            Subscribe(source, recorder, methods, () => rundown = true);
-            Task processing = Task.Factory.StartNew(() => Process(source), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            Subscribe(source, recorder, methods, log, () => rundown = true);
+            Task processing = Task.Factory.StartNew(() => Process(source, log), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             if (resumeRuntime)
             {
                 client.ResumeRuntime();
@@ -111,16 +113,16 @@ internal static class AllocationSession
             {
                 if (collectAtEnd)
                 {
-                    await CollectAsync(client, pid, recorder, processing).ConfigureAwait(false);
+                    await CollectAsync(client, pid, recorder, processing, log).ConfigureAwait(false);
                 }
 
-                await StopAsync(session, pid).ConfigureAwait(false);
+                await StopAsync(session, pid, log).ConfigureAwait(false);
             }
 
             // The rundown of a large process takes a few seconds; a stream that does not end is closed.
             if (!processing.Wait(TimeSpan.FromSeconds(60)))
             {
-                Log.Warning("The event stream of process {Pid} did not end within 60 s of the stop; reporting what arrived", pid);
+                log.Warning("The event stream of process {Pid} did not end within 60 s of the stop; reporting what arrived", pid);
                 session.Dispose();
                 processing.Wait(TimeSpan.FromSeconds(5));
             }
@@ -141,7 +143,7 @@ internal static class AllocationSession
 
     /// <summary>Induces a full blocking collection and waits until the main session has applied a gen2 collection
     /// that started after the request (or the target exits, or a timeout).</summary>
-    private static async Task CollectAsync(DiagnosticsClient client, int pid, AllocationRecorder recorder, Task processing)
+    private static async Task CollectAsync(DiagnosticsClient client, int pid, AllocationRecorder recorder, Task processing, ILogger log)
     {
         var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int requested = recorder.CollectionsStarted;
@@ -161,15 +163,15 @@ internal static class AllocationSession
             Task first = await Task.WhenAny(applied.Task, processing, Task.Delay(CollectTimeout)).ConfigureAwait(false);
             if (first != applied.Task && !processing.IsCompleted)
             {
-                Log.Warning("The final collection of process {Pid} did not show within {Seconds} s: objects allocated since its last collection count as alive", pid, CollectTimeout.TotalSeconds);
+                log.Warning("The final collection of process {Pid} did not show within {Seconds} s: objects allocated since its last collection count as alive", pid, CollectTimeout.TotalSeconds);
             }
 
-            await StopAsync(induce, pid).ConfigureAwait(false);
+            await StopAsync(induce, pid, log).ConfigureAwait(false);
             await Task.WhenAny(drain, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ServerNotAvailableException or ServerErrorException or UnsupportedCommandException or IOException)
         {
-            Log.Warning("Could not induce a final collection in process {Pid} ({Message}): objects allocated since its last collection count as alive", pid, e.Message);
+            log.Warning("Could not induce a final collection in process {Pid} ({Message}): objects allocated since its last collection count as alive", pid, e.Message);
         }
         finally
         {
@@ -204,7 +206,7 @@ internal static class AllocationSession
         _ => new CliException(ExitCode.Failure, $"cannot start an event session in process {pid}: {e.GetType().Name}: {e.Message}", e),
     };
 
-    private static void Subscribe(EventPipeEventSource source, AllocationRecorder recorder, MethodMap methods, Action rundownSeen)
+    private static void Subscribe(EventPipeEventSource source, AllocationRecorder recorder, MethodMap methods, ILogger log, Action rundownSeen)
     {
         ulong[] frames = new ulong[recorder.Depot.MaxFrames];
         source.Clr.AllocationSampling += data =>
@@ -219,13 +221,13 @@ internal static class AllocationSession
         };
         source.Clr.GCStart += data =>
         {
-            Log.Verbose("GC {Index} gen{Generation} {Type} ({Reason}) starts", data.Count, data.Depth, data.Type, data.Reason);
+            log.Verbose("GC {Index} gen{Generation} {Type} ({Reason}) starts", data.Count, data.Depth, data.Type, data.Reason);
             recorder.CollectionStarted(data.Depth, data.Type == GCType.BackgroundGC);
         };
         source.Clr.GCStop += data =>
         {
             recorder.CollectionEnded();
-            Log.Verbose("GC {Index} gen{Generation} ends; {Tracked} sampled objects alive", data.Count, data.Depth, recorder.TrackedObjects);
+            log.Verbose("GC {Index} gen{Generation} ends; {Tracked} sampled objects alive", data.Count, data.Depth, recorder.TrackedObjects);
         };
         source.Clr.GCBulkSurvivingObjectRanges += data =>
         {
@@ -254,7 +256,7 @@ internal static class AllocationSession
         rundown.MethodDCStopComplete += _ => rundownSeen();
     }
 
-    private static void Process(EventPipeEventSource source)
+    private static void Process(EventPipeEventSource source, ILogger log)
     {
         try
         {
@@ -263,7 +265,7 @@ internal static class AllocationSession
         catch (Exception e) when (e is EndOfStreamException or IOException or ObjectDisposedException or OperationCanceledException)
         {
             // The target exited, or the stream was closed after the stop: what arrived is reported.
-            Log.Debug(e, "Event stream ended");
+            log.Debug(e, "Event stream ended");
         }
     }
 
@@ -281,7 +283,7 @@ internal static class AllocationSession
         return cancellation.IsCancellationRequested ? SessionEnd.Interrupted : SessionEnd.Duration;
     }
 
-    private static async Task StopAsync(EventPipeSession session, int pid)
+    private static async Task StopAsync(EventPipeSession session, int pid, ILogger log)
     {
         try
         {
@@ -291,7 +293,7 @@ internal static class AllocationSession
         catch (Exception e) when (e is ServerNotAvailableException or IOException or OperationCanceledException or ObjectDisposedException or ServerErrorException or TimeoutException)
         {
             // The target exited while the session was being stopped: the stream ends by itself.
-            Log.Debug(e, "Stopping the session of process {Pid}", pid);
+            log.Debug(e, "Stopping the session of process {Pid}", pid);
         }
     }
 }

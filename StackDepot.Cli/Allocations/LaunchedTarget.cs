@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using Microsoft.Diagnostics.NETCore.Client;
 using Serilog;
+using StackDepot.Cli.Output;
 
 namespace StackDepot.Cli.Allocations;
 
@@ -17,12 +18,14 @@ internal sealed class LaunchedTarget : IAsyncDisposable
     private readonly Process _process;
     private readonly DiagnosticsClientConnector _connector;
     private readonly string _directory;
+    private readonly ILogger _log;
 
-    private LaunchedTarget(Process process, DiagnosticsClientConnector connector, string directory)
+    private LaunchedTarget(Process process, DiagnosticsClientConnector connector, string directory, ILogger log)
     {
         _process = process;
         _connector = connector;
         _directory = directory;
+        _log = log;
     }
 
     /// <summary>How long a started program's runtime has to connect before the program is taken for not .NET.</summary>
@@ -39,7 +42,11 @@ internal sealed class LaunchedTarget : IAsyncDisposable
 
     /// <summary>Starts <paramref name="command"/> and waits until its runtime connects, suspended.</summary>
     /// <exception cref="CliException">The command cannot start, exits first, or its runtime does not connect.</exception>
-    public static async Task<LaunchedTarget> StartAsync(IReadOnlyList<string> command, CancellationToken cancellation)
+    /// <param name="command">The program and its arguments.</param>
+    /// <param name="console">Where the program's stdout is forwarded (its error stream).</param>
+    /// <param name="log">Details.</param>
+    /// <param name="cancellation">Gives up waiting for the runtime (the program is ended).</param>
+    public static async Task<LaunchedTarget> StartAsync(IReadOnlyList<string> command, ICliConsole console, ILogger log, CancellationToken cancellation)
     {
         if (command.Count == 0 || string.IsNullOrWhiteSpace(command[0]))
         {
@@ -70,7 +77,7 @@ internal sealed class LaunchedTarget : IAsyncDisposable
         {
             if (e.Data is not null)
             {
-                Console.Error.WriteLine(e.Data);
+                console.Error.WriteLine(e.Data);
             }
         };
         try
@@ -113,7 +120,7 @@ internal sealed class LaunchedTarget : IAsyncDisposable
             name = Path.GetFileNameWithoutExtension(dll);
         }
 
-        return new LaunchedTarget(process, await connecting.ConfigureAwait(false), directory.FullName) { Name = name };
+        return new LaunchedTarget(process, await connecting.ConfigureAwait(false), directory.FullName, log) { Name = name };
     }
 
     /// <summary>True once the program has exited.</summary>
@@ -124,7 +131,7 @@ internal sealed class LaunchedTarget : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            Log.Information("Ending the program started under stackdepot (pid {Pid})", _process.Id);
+            _log.Information("Ending the program started under stackdepot (pid {Pid})", _process.Id);
             Kill(_process);
         }
 

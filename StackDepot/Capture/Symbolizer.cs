@@ -4,18 +4,6 @@ using System.Reflection;
 
 namespace StackDepot.Capture;
 
-/// <summary>Options of a <see cref="Symbolizer"/>.</summary>
-public sealed class SymbolizerOptions
-{
-    /// <summary>
-    /// Name the <c>MoveNext</c> frame of a compiler-generated async or iterator state machine after the method that
-    /// was written (<c>Shop.Checkout.PayAsync(Order)</c> rather than
-    /// <c>Shop.Checkout.&lt;PayAsync&gt;d__4.MoveNext()</c>), as the runtime's own stack traces do. Default true.
-    /// Frames of collectible methods always use the name recorded at capture, which resolves state machines.
-    /// </summary>
-    public bool ResolveStateMachines { get; set; } = true;
-}
-
 /// <summary>
 /// Turns frame ids from <see cref="StackCapture"/> into method names, offsets and, on request, source file and line.
 /// Thread-safe; results are cached per frame id.

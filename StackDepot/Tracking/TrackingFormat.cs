@@ -15,9 +15,6 @@ internal static class TrackingFormat
     /// <summary>"512 B", "3.5 KiB", "12.0 MiB", "1.2 GiB".</summary>
     internal static string Bytes(double value) => ReportQuantity.Bytes(value);
 
-    /// <summary>"12.3%", or "-" without a total.</summary>
-    internal static string Percent(double value, double total) => ReportQuantity.Percent(value, total);
-
     /// <summary>A frame symbolizer for <see cref="StackReportBuilder"/>.</summary>
     internal static Func<ulong, ReportFrame> FrameSource(Symbolizer? symbolizer, bool includeSourceInfo)
     {
