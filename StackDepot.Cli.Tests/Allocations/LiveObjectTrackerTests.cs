@@ -132,4 +132,25 @@ public sealed class LiveObjectTrackerTests
         Assert.Equal([Obj(1)], _dead);
         Assert.Equal(2, tracker.Count);
     }
+
+    [Fact]
+    public void An_object_that_reaches_generation_2_during_a_background_collection_is_not_judged_by_it()
+    {
+        LiveObjectTracker tracker = NewTracker();
+        tracker.Allocated(0x1000, Obj(1), large: true);   // gen2 when the background collection starts
+        tracker.Allocated(0x8000, Obj(2), large: false);  // gen0
+        tracker.CollectionStarted(2, background: true);
+        tracker.CollectionStarted(1, background: false);  // a foreground gen1 inside it...
+        tracker.Moved(0x8000, 0x9000, 0x10);
+        tracker.CollectionEnded();
+        tracker.CollectionStarted(1, background: false);  // ...and another: obj 2 is in gen2 now
+        tracker.Survived(0x9000, 0x10);
+        tracker.CollectionEnded();
+        Assert.Empty(_dead);
+
+        tracker.Survived(0x5000, 0x10); // the background one reports a range holding neither: only obj 1 was there to judge
+        tracker.CollectionEnded();
+        Assert.Equal([Obj(1)], _dead);
+        Assert.Equal(1, tracker.Count);
+    }
 }

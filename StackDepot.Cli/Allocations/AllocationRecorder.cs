@@ -28,7 +28,7 @@ internal sealed class AllocationRecorder
     private long _gen2Collections;
     private int _distinctStacks;
     private int _collectionsStarted;
-    private Action<int, int>? _collectionFinished;
+    private Action<int, int, bool>? _collectionFinished;
 
     /// <summary>Creates a recorder that saves stacks in <paramref name="depot"/>.</summary>
     public AllocationRecorder(Depot depot)
@@ -67,9 +67,9 @@ internal sealed class AllocationRecorder
     /// <summary>Collections whose start was seen so far (readable from another thread).</summary>
     public int CollectionsStarted => Volatile.Read(ref _collectionsStarted); // pairs with the Volatile.Write in CollectionStarted
 
-    /// <summary>Called on the feeding thread after each collection has been applied, with its generation and the
-    /// ordinal of its start (compare with <see cref="CollectionsStarted"/>).</summary>
-    public Action<int, int>? CollectionFinished
+    /// <summary>Called on the feeding thread after each collection has been applied, with its generation, the
+    /// ordinal of its start (compare with <see cref="CollectionsStarted"/>) and whether it ran in the background.</summary>
+    public Action<int, int, bool>? CollectionFinished
     {
         get => Volatile.Read(ref _collectionFinished); // pairs with the Volatile.Write in the setter (set by the session's thread, called on the feeding thread)
         set => Volatile.Write(ref _collectionFinished, value); // pairs with the Volatile.Read in the getter
@@ -159,7 +159,7 @@ internal sealed class AllocationRecorder
     /// <summary>A collection ends (GCEnd): the dead die, and after a gen2 collection every site's live bytes are noted.</summary>
     public void CollectionEnded()
     {
-        int generation = _live.CollectionEnded(out int ordinal);
+        int generation = _live.CollectionEnded(out int ordinal, out bool background);
         if (generation == 2)
         {
             long index = _gen2Collections + 1;
@@ -177,7 +177,7 @@ internal sealed class AllocationRecorder
 
         if (generation >= 0)
         {
-            CollectionFinished?.Invoke(generation, ordinal);
+            CollectionFinished?.Invoke(generation, ordinal, background);
         }
     }
 

@@ -141,15 +141,15 @@ internal static class AllocationSession
     /// <summary>How long to wait for the induced collection to show in the main session.</summary>
     private static readonly TimeSpan CollectTimeout = TimeSpan.FromSeconds(15);
 
-    /// <summary>Induces a full blocking collection and waits until the main session has applied a gen2 collection
-    /// that started after the request (or the target exits, or a timeout).</summary>
+    /// <summary>Induces a full blocking collection and waits until the main session has applied a blocking gen2
+    /// collection that started after the request (or the target exits, or a timeout).</summary>
     private static async Task CollectAsync(DiagnosticsClient client, int pid, AllocationRecorder recorder, Task processing, ILogger log)
     {
         var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int requested = recorder.CollectionsStarted;
-        recorder.CollectionFinished = (generation, ordinal) =>
+        recorder.CollectionFinished = (generation, ordinal, background) =>
         {
-            if (generation == 2 && ordinal > requested)
+            if (generation == 2 && !background && ordinal > requested)
             {
                 recorder.Freeze(); // what is allocated after the final collection would count as alive
                 applied.TrySetResult();

@@ -24,8 +24,9 @@ internal readonly record struct TrackedObject(int Site, double Objects, double B
 /// <para>
 /// Collections nest (foreground collections run inside a background gen2 collection); ranges belong to the innermost
 /// open one. A background collection condemns generation 2 only (the younger ones are collected by the foreground
-/// collections inside it), and one that reports no ranges at all kills nothing (the runtime may not report its sweep),
-/// so objects die at the next blocking collection instead. Not thread-safe: one thread feeds the events.
+/// collections inside it), and of it only the objects that were there when it started (objects promoted into it while
+/// it runs are live to it but may be missing from its ranges); one that reports no ranges at all kills nothing (the
+/// runtime may not report its sweep), so objects die at the next blocking collection instead. Not thread-safe: one thread feeds the events.
 /// </para>
 /// </remarks>
 internal sealed class LiveObjectTracker
@@ -78,8 +79,18 @@ internal sealed class LiveObjectTracker
     /// <summary>A collection of generation <paramref name="generation"/> starts.</summary>
     /// <param name="generation">The condemned generation (0, 1 or 2).</param>
     /// <param name="background">True for a background (concurrent) gen2 collection.</param>
-    public void CollectionStarted(int generation, bool background) =>
-        _open.Push(new Collection(Math.Clamp(generation, 0, Generations - 1), background, ++Started));
+    public void CollectionStarted(int generation, bool background)
+    {
+        var collection = new Collection(Math.Clamp(generation, 0, Generations - 1), background, ++Started);
+        if (background)
+        {
+            // Objects that reach generation 2 while it runs (promoted by the foreground collections inside it) are not
+            // judged by it: it may not report them as survivors.
+            collection.Judged = [.. _generations[Generations - 1].Keys];
+        }
+
+        _open.Push(collection);
+    }
 
     /// <summary>Objects in [<paramref name="start"/>, start + <paramref name="length"/>) survived in place.</summary>
     public void Survived(ulong start, ulong length) => Moved(start, start, length);
@@ -99,15 +110,21 @@ internal sealed class LiveObjectTracker
     public int CollectionEnded() => CollectionEnded(out _);
 
     /// <summary>As <see cref="CollectionEnded()"/>, also giving the ordinal of the collection's start (see <see cref="Started"/>).</summary>
-    public int CollectionEnded(out int ordinal)
+    public int CollectionEnded(out int ordinal) => CollectionEnded(out ordinal, out _);
+
+    /// <summary>As <see cref="CollectionEnded()"/>, also giving the ordinal of the collection's start and whether it
+    /// was a background collection.</summary>
+    public int CollectionEnded(out int ordinal, out bool background)
     {
         ordinal = 0;
+        background = false;
         if (!_open.TryPop(out Collection? collection))
         {
             return -1;
         }
 
         ordinal = collection.Ordinal;
+        background = collection.Background;
         Collections++;
         if (collection.Background && collection.Ranges.Count == 0)
         {
@@ -121,8 +138,15 @@ internal sealed class LiveObjectTracker
         // collections that run inside it.
         for (int g = collection.Background ? Generations - 1 : 0; g <= collection.Generation; g++)
         {
+            List<ulong>? spared = null;
             foreach ((ulong address, TrackedObject tracked) in _generations[g])
             {
+                if (collection.Judged is { } judged && !judged.Contains(address))
+                {
+                    (spared ??= []).Add(address); // reached generation 2 during the background collection: not judged
+                    continue;
+                }
+
                 int index = Find(ranges, address);
                 if (index < 0)
                 {
@@ -135,7 +159,18 @@ internal sealed class LiveObjectTracker
                 }
             }
 
-            _generations[g].Clear();
+            if (spared is null)
+            {
+                _generations[g].Clear();
+            }
+            else
+            {
+                var keep = new HashSet<ulong>(spared);
+                foreach (ulong address in _generations[g].Keys.Where(a => !keep.Contains(a)).ToList())
+                {
+                    _generations[g].Remove(address);
+                }
+            }
         }
 
         foreach ((ulong address, TrackedObject tracked, int generation) in _survivors)
@@ -188,6 +223,9 @@ internal sealed class LiveObjectTracker
     private sealed class Collection(int generation, bool background, int ordinal)
     {
         public int Ordinal { get; } = ordinal;
+
+        /// <summary>For a background collection: the generation-2 objects followed when it started, the only ones it judges.</summary>
+        public HashSet<ulong>? Judged { get; set; }
 
         public int Generation { get; } = generation;
 
