@@ -212,19 +212,38 @@ internal sealed class LineProcess : IDisposable
 /// The test target: five threads parked in FiveChain, three in ThreeChain. Started once for the collection; the
 /// tests check after every capture that it still answers (it was not left frozen).
 /// </summary>
-public sealed class TargetFixture : IAsyncLifetime
+public sealed class TargetFixture : TargetProcessFixture
+{
+    protected override string[] Arguments => [];
+}
+
+/// <summary>A test target process started once for a fixture: its pid, its <c>READY</c> words, and the running check.</summary>
+public abstract class TargetProcessFixture : IAsyncLifetime
 {
     private LineProcess? _target;
 
     public int Pid { get; private set; }
 
-    public async Task InitializeAsync()
+    /// <summary>The target's arguments.</summary>
+    protected abstract string[] Arguments { get; }
+
+    /// <summary>Starts the target with <paramref name="arguments"/> and waits for its <c>READY pid ...</c> line.</summary>
+    /// <returns>The process and the words after <c>READY</c> (the pid first).</returns>
+    internal static async Task<(LineProcess Process, string[] Words)> StartAsync(string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         Assert.True(File.Exists(TestPaths.TargetDll), "target not built: " + TestPaths.TargetDll);
-        _target = new LineProcess(DotnetHost.Find(), [TestPaths.TargetDll]);
-        string ready = await _target.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
-        Pid = int.Parse(ready["READY ".Length..], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(_target.Process.Id, Pid);
+        var target = new LineProcess(DotnetHost.Find(), [TestPaths.TargetDll, .. arguments], environment);
+        string ready = await target.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        string[] words = ready.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..];
+        Assert.Equal(target.Process.Id, int.Parse(words[0], System.Globalization.CultureInfo.InvariantCulture));
+        return (target, words);
+    }
+
+    public async Task InitializeAsync()
+    {
+        (_target, string[] words) = await StartAsync(Arguments);
+        Pid = _target.Process.Id;
+        OnReady(words);
     }
 
     /// <summary>Asserts the target runs: not stopped, and answers a ping.</summary>
@@ -238,6 +257,11 @@ public sealed class TargetFixture : IAsyncLifetime
     {
         TargetChecks.Stop(_target);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Reads what the target said after <c>READY</c> (the pid first).</summary>
+    protected virtual void OnReady(string[] words)
+    {
     }
 }
 

@@ -148,7 +148,8 @@ public sealed class AllocationSessionTests(AllocationTargetFixture target) : ICl
             sleeper.Kill();
         }
 
-        (LineProcess disabled, int pid, _) = await AllocationTargetFixture.StartAsync(new Dictionary<string, string> { ["DOTNET_EnableDiagnostics"] = "0" });
+        (LineProcess disabled, _) = await TargetProcessFixture.StartAsync(["alloc"], new Dictionary<string, string> { ["DOTNET_EnableDiagnostics"] = "0" });
+        int pid = disabled.Process.Id;
         try
         {
             await AssertFailsAsync(4, "DOTNET_EnableDiagnostics=0", "leaks", "--pid", pid.ToString(CultureInfo.InvariantCulture), "-o", json);

@@ -198,23 +198,7 @@ internal sealed class LiveObjectTracker
     /// <summary>The index of the range holding <paramref name="address"/>, or -1.</summary>
     private static int Find(List<Range> ranges, ulong address)
     {
-        int lo = 0;
-        int hi = ranges.Count - 1;
-        int found = -1;
-        while (lo <= hi)
-        {
-            int mid = lo + ((hi - lo) >> 1);
-            if (ranges[mid].From <= address)
-            {
-                found = mid;
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
+        int found = SortedSearch.LastAtOrBelow(ranges, address, static r => r.From);
         return found >= 0 && address - ranges[found].From < ranges[found].Length ? found : -1;
     }
 

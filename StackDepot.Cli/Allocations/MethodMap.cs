@@ -83,23 +83,7 @@ internal sealed class MethodMap
         // The last range starting at or below the address. A return address points just past its call, which can be
         // the first byte after a method ending in a call: look up address - 1, as debuggers do.
         ulong key = address - 1;
-        int lo = 0;
-        int hi = _ranges.Count - 1;
-        int found = -1;
-        while (lo <= hi)
-        {
-            int mid = lo + ((hi - lo) >> 1);
-            if (_ranges[mid].Start <= key)
-            {
-                found = mid;
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
+        int found = SortedSearch.LastAtOrBelow(_ranges, key, static r => r.Start);
         return found >= 0 && key < _ranges[found].End ? _ranges[found].MethodId : address | UnresolvedBit;
     }
 
