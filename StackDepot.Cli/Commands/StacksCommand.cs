@@ -98,8 +98,7 @@ internal static class StacksCommand
 
         StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties);
         context.Log.Debug("{Distinct} distinct stacks, {Symbolized} frames symbolized, depot: {Stats}", builder.DistinctStacks, frames.Symbolized, depot.GetStats());
-        StackReportWriter.Write(result, settings.Report.Formatter, output.Stream);
-        output.Commit();
+        output.Write(stream => StackReportWriter.Write(result, settings.Report.Formatter, stream));
         return ExitCode.Success;
     }
 }
