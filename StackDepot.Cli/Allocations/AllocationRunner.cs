@@ -86,8 +86,7 @@ internal static class AllocationRunner
         StackReport result = AllocationReport.Build(recorder, methods, settings.View, Title(settings.View, processName, pid), report.Top, report.MinCount,
             Properties(pid, processName, recorder, outcome, methods));
         context.Log.Debug("{Stacks} distinct stacks, {Methods} methods, depot: {Stats}", recorder.DistinctStacks, methods.Methods, depot.GetStats());
-        StackReportWriter.Write(result, report.Formatter, output.Stream);
-        output.Commit();
+        output.Write(stream => StackReportWriter.Write(result, report.Formatter, stream));
         return ExitCode.Success;
     }
 
