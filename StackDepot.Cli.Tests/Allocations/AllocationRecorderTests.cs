@@ -53,11 +53,11 @@ public sealed class AllocationRecorderTests
         for (int gc = 0; gc < 3; gc++)
         {
             recorder.Record([0xaaa], "Leak", address, 102_400, large: true);
-            recorder.Record([0xbbb], "Temp", address + 0x1_0000, 100, large: false);
+            recorder.Record([0xbbb], "Temp", address + 0x8_0000, 100, large: false);
             recorder.CollectionStarted(2, background: false);
             for (ulong a = 0x10_0000; a <= address; a += 0x10_0000)
             {
-                recorder.Survived(a, 0x100);
+                recorder.Survived(a, 102_400); // exactly the leaked object
             }
 
             recorder.CollectionEnded();

@@ -153,4 +153,57 @@ public sealed class LiveObjectTrackerTests
         Assert.Equal([Obj(1)], _dead);
         Assert.Equal(1, tracker.Count);
     }
+
+    [Fact]
+    public void With_generation_ranges_the_region_decides_what_a_collection_judges_not_the_guess()
+    {
+        LiveObjectTracker tracker = NewTracker();
+        tracker.Allocated(0x1000, Obj(1), large: false);
+        tracker.CollectionStarted(1, background: false);
+        tracker.GenerationRange(0, 0x1000, 0x1000);
+        tracker.Survived(0x1000, 0x10); // survives a gen1 collection, but the runtime keeps it in a gen0 region
+        tracker.GenerationRange(0, 0x1000, 0x1000);  // (the ranges reported at the end are not the judge)
+        tracker.CollectionEnded();
+
+        tracker.CollectionStarted(0, background: false);
+        tracker.GenerationRange(0, 0x1000, 0x1000); // still gen0: this gen0 collection judges it (the guess said gen1)
+        tracker.Moved(0x1800, 0x1000, 0x100);       // and moves another object onto its memory
+        tracker.CollectionEnded();
+        Assert.Equal([Obj(1)], _dead);
+
+        tracker.CollectionStarted(2, background: false);
+        tracker.GenerationRange(1, 0x1000, 0x1000);
+        tracker.Survived(0x1000, 0x100);            // the new occupant survives: nothing of ours is there any more
+        tracker.CollectionEnded();
+        Assert.Equal(0, tracker.Count);
+    }
+
+    [Fact]
+    public void With_generation_ranges_a_background_collection_judges_only_what_was_in_generation_2_or_above()
+    {
+        LiveObjectTracker tracker = NewTracker();
+        tracker.Allocated(0x1000, Obj(1), large: false);
+        tracker.Allocated(0x5000, Obj(2), large: true);
+        tracker.Allocated(0x9000, Obj(3), large: false);
+        tracker.CollectionStarted(2, background: true);
+        tracker.GenerationRange(0, 0x1000, 0x1000);
+        tracker.GenerationRange(3, 0x5000, 0x1000); // large object heap
+        tracker.GenerationRange(2, 0x9000, 0x1000);
+        tracker.Survived(0x9000, 0x10);
+        tracker.CollectionEnded();
+        Assert.Equal([Obj(2)], _dead);
+        Assert.Equal(2, tracker.Count);
+    }
+
+    [Fact]
+    public void An_object_a_range_holds_only_in_part_is_dead()
+    {
+        LiveObjectTracker tracker = NewTracker();
+        var big = new TrackedObject(1, 1, 100, Size: 0x100);
+        tracker.Allocated(0x1000, big, large: false);
+        tracker.CollectionStarted(0, background: false);
+        tracker.Survived(0x0f00, 0x180); // a 0x180-byte run of live objects from 0xf00 ends at 0x1080, inside the object
+        tracker.CollectionEnded();
+        Assert.Equal([big], _dead);
+    }
 }

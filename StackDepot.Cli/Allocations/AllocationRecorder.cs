@@ -116,7 +116,7 @@ internal sealed class AllocationRecorder
         }
 
         double objects = AllocationSampler.SampleWeight(size, RuntimeSamplingRate);
-        Add(stack, typeName, address, large, objects, objects * size);
+        Add(stack, typeName, address, size, large, objects, objects * size);
         Volatile.Write(ref _samples, _samples + 1); // progress only: pairs with the Volatile.Read in Samples
     }
 
@@ -139,7 +139,7 @@ internal sealed class AllocationRecorder
         }
 
         double objects = size > 0 ? (double)amount / size : 1;
-        Add(stack, typeName, address, large, objects, amount);
+        Add(stack, typeName, address, size, large, objects, amount);
         Volatile.Write(ref _ticks, _ticks + 1); // progress only: pairs with the Volatile.Read in Ticks
     }
 
@@ -149,6 +149,9 @@ internal sealed class AllocationRecorder
         _live.CollectionStarted(generation, background);
         Volatile.Write(ref _collectionsStarted, _live.Started); // pairs with the Volatile.Read in CollectionsStarted
     }
+
+    /// <summary>A region and its generation (GCGenerationRange).</summary>
+    public void GenerationRange(int generation, ulong start, ulong used) => _live.GenerationRange(generation, start, used);
 
     /// <summary>Objects in a range survived in place (GCBulkSurvivingObjectRanges).</summary>
     public void Survived(ulong start, ulong length) => _live.Survived(start, length);
@@ -199,7 +202,7 @@ internal sealed class AllocationRecorder
         return (n * site.Gen2WeightedLiveSum - sumX * site.Gen2LiveSum) / (n * sumXX - sumX * sumX);
     }
 
-    private void Add(ReadOnlySpan<ulong> stack, string typeName, ulong address, bool large, double objects, double bytes)
+    private void Add(ReadOnlySpan<ulong> stack, string typeName, ulong address, long size, bool large, double objects, double bytes)
     {
         int index = SiteOf(stack);
         SampledSite site = _sites[index];
@@ -218,7 +221,7 @@ internal sealed class AllocationRecorder
             site.LiveSamples++;
             site.LiveObjects += objects;
             site.LiveBytes += bytes;
-            _live.Allocated(address, new TrackedObject(index, objects, bytes), large);
+            _live.Allocated(address, new TrackedObject(index, objects, bytes, Math.Max(size, 0)), large);
         }
     }
 

@@ -229,6 +229,7 @@ internal static class AllocationSession
             recorder.CollectionEnded();
             log.Verbose("GC {Index} gen{Generation} ends; {Tracked} sampled objects alive", data.Count, data.Depth, recorder.TrackedObjects);
         };
+        source.Clr.GCGenerationRange += data => recorder.GenerationRange(data.Generation, data.RangeStart, data.RangeUsedLength);
         source.Clr.GCBulkSurvivingObjectRanges += data =>
         {
             for (int i = 0; i < data.Count; i++)

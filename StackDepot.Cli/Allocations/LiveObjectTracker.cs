@@ -1,10 +1,11 @@
 namespace StackDepot.Cli.Allocations;
 
-/// <summary>A sampled object followed through collections: its site and what it stands for.</summary>
+/// <summary>A sampled object followed through collections: its site, its size and what it stands for.</summary>
 /// <param name="Site">The index of the allocation site (stack) it was sampled at.</param>
 /// <param name="Objects">The objects the sample stands for (its weight).</param>
 /// <param name="Bytes">The bytes the sample stands for.</param>
-internal readonly record struct TrackedObject(int Site, double Objects, double Bytes);
+/// <param name="Size">The object's own size in bytes (0 when unknown).</param>
+internal readonly record struct TrackedObject(int Site, double Objects, double Bytes, long Size = 0);
 
 /// <summary>
 /// Follows sampled objects through garbage collections with the runtime's survival and move events (keyword
@@ -15,11 +16,13 @@ internal readonly record struct TrackedObject(int Site, double Objects, double B
 /// </summary>
 /// <remarks>
 /// <para>
-/// The generation of an object is what this tracker believes: a new object is in generation 0 (large and pinned
-/// objects in 2), and each collection it survives makes it one older. Where the runtime keeps a survivor younger
-/// (demotion), the belief errs toward keeping the object alive until the next collection of its believed generation;
-/// a gen2 collection condemns everything and corrects it. A new sample at the address of an object still followed,
-/// or a survivor moved onto one, means that object died unnoticed: it is counted dead then.
+/// Which objects a collection judges comes from the generation ranges the runtime reports when it starts (every region
+/// with its generation): an object is condemned when its region's generation is at most the collection's. Guessing
+/// generations instead (new objects in 0, one older per survival) is wrong where the runtime keeps survivors young:
+/// an object believed older escapes the collection that kills it, its memory is reused, and a later collection reports
+/// the new occupant as surviving at its address. The guess is kept only for runtimes that report no ranges. A new
+/// sample at the address of an object still followed, or a survivor moved onto one, means that object died unnoticed:
+/// it is counted dead then, as is one that a reported range holds only in part (it would reach past the range's end).
 /// </para>
 /// <para>
 /// Collections nest (foreground collections run inside a background gen2 collection); ranges belong to the innermost
@@ -37,6 +40,7 @@ internal sealed class LiveObjectTracker
     private readonly Stack<Collection> _open = new();
     private readonly Action<TrackedObject> _died;
     private readonly List<(ulong Address, TrackedObject Object, int Generation)> _survivors = [];
+    private readonly List<(ulong Address, TrackedObject Object, int Generation)> _unjudged = [];
 
     /// <summary>Creates a tracker that reports each death to <paramref name="died"/>.</summary>
     /// <param name="died">Called once for each followed object found dead.</param>
@@ -102,6 +106,22 @@ internal sealed class LiveObjectTracker
         if (_open.TryPeek(out Collection? collection) && length > 0)
         {
             collection.Ranges.Add(new Range(from, to, length));
+            collection.SawObjectRanges = true;
+        }
+    }
+
+    /// <summary>
+    /// A generation range (GCGenerationRange): the runtime reports every region with its generation right after a
+    /// collection starts and again before it ends. Those of the start say which objects the collection judges.
+    /// </summary>
+    /// <param name="generation">0-2, 3 for the large object heap, 4 for the pinned object heap.</param>
+    /// <param name="start">The region's start.</param>
+    /// <param name="used">The bytes used from <paramref name="start"/>.</param>
+    public void GenerationRange(int generation, ulong start, ulong used)
+    {
+        if (_open.TryPeek(out Collection? collection) && !collection.SawObjectRanges && used > 0 && collection.RegionStarts.Add(start))
+        {
+            collection.Regions.Add(new Region(start, used, generation));
         }
     }
 
@@ -133,66 +153,81 @@ internal sealed class LiveObjectTracker
 
         List<Range> ranges = collection.Ranges;
         ranges.Sort(static (a, b) => a.From.CompareTo(b.From));
+        List<Region> regions = collection.Regions;
+        regions.Sort(static (a, b) => a.Start.CompareTo(b.Start));
         _survivors.Clear();
-        // A background collection sweeps generation 2 only; the younger generations are collected by the foreground
-        // collections that run inside it.
-        for (int g = collection.Background ? Generations - 1 : 0; g <= collection.Generation; g++)
+        _unjudged.Clear();
+        for (int g = 0; g < Generations; g++)
         {
-            List<ulong>? spared = null;
             foreach ((ulong address, TrackedObject tracked) in _generations[g])
             {
-                if (collection.Judged is { } judged && !judged.Contains(address))
+                int generation = regions.Count > 0 ? RegionGeneration(regions, address) : g;
+                if (!Condemned(collection, generation, address, byRegion: regions.Count > 0))
                 {
-                    (spared ??= []).Add(address); // reached generation 2 during the background collection: not judged
+                    _unjudged.Add((address, tracked, Math.Min(Math.Max(generation, 0), Generations - 1)));
                     continue;
                 }
 
+                // A survivor lies whole inside one reported range (a run of live objects); an object that would reach past
+                // its range's end is not what lives there now: it died, and the memory went to another object.
                 int index = Find(ranges, address);
-                if (index < 0)
+                if (index < 0 || address - ranges[index].From + (ulong)tracked.Size > ranges[index].Length)
                 {
                     _died(tracked);
                 }
                 else
                 {
                     Range range = ranges[index];
-                    _survivors.Add((address - range.From + range.To, tracked, Math.Min(g + 1, Generations - 1)));
+                    _survivors.Add((address - range.From + range.To, tracked, Math.Min(generation + 1, Generations - 1)));
                 }
             }
 
-            if (spared is null)
-            {
-                _generations[g].Clear();
-            }
-            else
-            {
-                var keep = new HashSet<ulong>(spared);
-                foreach (ulong address in _generations[g].Keys.Where(a => !keep.Contains(a)).ToList())
-                {
-                    _generations[g].Remove(address);
-                }
-            }
+            _generations[g].Clear();
         }
 
-        foreach ((ulong address, TrackedObject tracked, int generation) in _survivors)
+        // The objects the collection did not judge, then its survivors. Two at one address: a survivor was moved onto
+        // an object that was dead.
+        foreach ((ulong address, TrackedObject tracked, int generation) in _unjudged.Concat(_survivors))
         {
             for (int g = 0; g < Generations; g++)
             {
-                if (g != generation && _generations[g].Remove(address, out TrackedObject overwritten))
+                if (_generations[g].Remove(address, out TrackedObject overwritten))
                 {
-                    _died(overwritten); // a survivor was moved onto it: it was dead
+                    _died(overwritten);
                 }
-            }
-
-            if (_generations[generation].Remove(address, out TrackedObject twin))
-            {
-                _died(twin);
             }
 
             _generations[generation][address] = tracked;
         }
 
         _survivors.Clear();
+        _unjudged.Clear();
         return collection.Generation;
+    }
+
+    /// <summary>
+    /// Whether a collection judges an object. With the generation ranges the runtime reported at the collection's start,
+    /// by the generation of the region holding it (large and pinned object heaps, 3 and 4, go with generation 2; a
+    /// background collection judges generations 2 to 4 only); without them, by the generation this tracker believes.
+    /// </summary>
+    private static bool Condemned(Collection collection, int generation, ulong address, bool byRegion)
+    {
+        if (byRegion)
+        {
+            return generation >= 0 && (collection.Background
+                ? generation >= 2
+                : generation <= collection.Generation || (collection.Generation == Generations - 1 && generation > collection.Generation));
+        }
+
+        return generation >= (collection.Background ? Generations - 1 : 0) && generation <= collection.Generation &&
+               (collection.Judged is not { } judged || judged.Contains(address));
+    }
+
+    /// <summary>The generation of the region holding <paramref name="address"/> (0-2, 3 for large, 4 for pinned objects), or -1.</summary>
+    private static int RegionGeneration(List<Region> regions, ulong address)
+    {
+        int found = SortedSearch.LastAtOrBelow(regions, address, static r => r.Start);
+        return found >= 0 && address - regions[found].Start < regions[found].Length ? regions[found].Generation : -1;
     }
 
     /// <summary>The index of the range holding <paramref name="address"/>, or -1.</summary>
@@ -204,12 +239,24 @@ internal sealed class LiveObjectTracker
 
     private readonly record struct Range(ulong From, ulong To, ulong Length);
 
+    private readonly record struct Region(ulong Start, ulong Length, int Generation);
+
     private sealed class Collection(int generation, bool background, int ordinal)
     {
         public int Ordinal { get; } = ordinal;
 
-        /// <summary>For a background collection: the generation-2 objects followed when it started, the only ones it judges.</summary>
+        /// <summary>For a background collection: the generation-2 objects followed when it started, the only ones it judges
+        /// (used when the runtime reports no generation ranges).</summary>
         public HashSet<ulong>? Judged { get; set; }
+
+        /// <summary>The generation ranges reported at the collection's start (before its first object range).</summary>
+        public List<Region> Regions { get; } = [];
+
+        /// <summary>Region starts already reported in this collection (the ranges are reported again at its end).</summary>
+        public HashSet<ulong> RegionStarts { get; } = [];
+
+        /// <summary>True once the first surviving or moved range arrived: later generation ranges describe the heap after it.</summary>
+        public bool SawObjectRanges { get; set; }
 
         public int Generation { get; } = generation;
 
