@@ -4,6 +4,8 @@ using System.Text.Json;
 using StackDepot.Cli.Hosting;
 using StackDepot.Cli.Targets;
 using StackDepot.Cli.Tests.InProcess;
+using StackDepot.Pprof.Proto;
+using StackDepot.Pprof.Tests;
 
 namespace StackDepot.Cli.Tests.Allocations;
 
@@ -41,20 +43,9 @@ public sealed class AllocationSessionTests(AllocationTargetFixture target) : ICl
         double total = bytes.Sum();
         Assert.True(total > 50e6, $"only {total:N0} bytes estimated in 4 s");
 
-        // Each byte is sampled with probability 1/R, so an object of s bytes with p = 1 - exp(-s/R), and a sample
-        // stands for s/p bytes. Over B_j bytes of s_j-byte objects the estimate's variance is V_j = B_j c_j with
-        // c_j = s_j (1 - p_j) / p_j. By the delta method the share S_i = B_i / T has the variance
-        // ((1 - S_i)^2 S_i c_i + S_i^2 sum_{j != i} S_j c_j) / T.
-        double[] c = target.Sizes.Select(s => s * Math.Exp(-s / Rate) / (1 - Math.Exp(-s / Rate))).ToArray();
+        AssertShares(bytes);
         for (int i = 0; i < 3; i++)
         {
-            double s = TrueShares[i];
-            double others = Enumerable.Range(0, 3).Where(j => j != i).Sum(j => TrueShares[j] * c[j]);
-            double sd = Math.Sqrt(((1 - s) * (1 - s) * s * c[i] + s * s * others) / total);
-            double share = bytes[i] / total;
-            Assert.True(Math.Abs(share - s) <= Z * sd,
-                $"site {"ABC"[i]}: estimated share {share:P2}, true {s:P0}, bound +-{Z * sd:P2} (estimates {string.Join(", ", bytes.Select(b => b.ToString("N0")))})");
-
             // Objects: the same estimate divided by the (single) object size of the site.
             Assert.Equal(bytes[i] / target.Sizes[i], objects[i], 0.01 * objects[i] + 1);
         }
@@ -95,6 +86,45 @@ public sealed class AllocationSessionTests(AllocationTargetFixture target) : ICl
         string caption = leaks.GetProperty("stacks")[0].GetProperty("caption").GetString()!;
         Assert.Matches(@"^~[\d.]+ [KMG]iB in ~[\d,]+ objects \(System\.Byte\[\]\) still alive, \+[\d.]+ [KMG]?i?B per gen2 GC, allocated at:$", caption);
         Assert.True(leaks.GetProperty("stacks")[0].GetProperty("values")[0].GetDouble() > 20 * 110_000);
+    }
+
+    [Fact]
+    public async Task The_pprof_capture_is_a_Go_heap_profile_with_the_same_shares()
+    {
+        string file = Path.Combine(_directory.FullName, "alloc.pb.gz");
+        CliResult result = await InProcessCli.RunAsync("alloc", "--pid", Pid, "--duration", "4s", "-f", "pprof", "-o", file, "-q");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        await target.AssertRunningAsync();
+
+        Profile profile = PprofTests.Decode(file);
+        string S(long i) => profile.StringTable[(int)i];
+        Assert.Equal(["alloc_objects/count", "alloc_space/bytes", "inuse_objects/count", "inuse_space/bytes"],
+            profile.SampleType.Select(t => S(t.Type) + "/" + S(t.Unit)));
+        Assert.Equal(("space", "bytes", 102_400L), (S(profile.PeriodType.Type), S(profile.PeriodType.Unit), profile.Period));
+        int space = profile.SampleType.ToList().FindIndex(t => S(t.Type) == "alloc_space");
+        string Leaf(Sample s) => S(profile.Function.Single(f => f.Id == profile.Location.Single(l => l.Id == s.LocationId[0]).Line[0].FunctionId).Name);
+        double Site(string name) => profile.Sample.Where(s => Leaf(s).Contains("AllocationWorkload." + name + "(", StringComparison.Ordinal)).Sum(s => (double)s.Value[space]);
+        double[] bytes = [Site("SiteA"), Site("SiteB"), Site("SiteC")];
+        AssertShares(bytes);
+    }
+
+    [GoFact]
+    public async Task Go_tool_pprof_reads_the_heap_profile_with_the_same_totals()
+    {
+        string file = Path.Combine(_directory.FullName, "alloc.pb.gz");
+        CliResult result = await InProcessCli.RunAsync("alloc", "--pid", Pid, "--duration", "2s", "-f", "pprof", "-o", file, "-q");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Profile profile = PprofTests.Decode(file);
+        string S(long i) => profile.StringTable[(int)i];
+        int space = profile.SampleType.ToList().FindIndex(t => S(t.Type) == "alloc_space");
+        string Leaf(Sample s) => S(profile.Function.Single(f => f.Id == profile.Location.Single(l => l.Id == s.LocationId[0]).Line[0].FunctionId).Name);
+        double siteA = profile.Sample.Where(s => Leaf(s).Contains("AllocationWorkload.SiteA(", StringComparison.Ordinal)).Sum(s => (double)s.Value[space]);
+
+        // go tool pprof prints values with two decimals in binary units: the same bytes within that rounding.
+        string top = GoPprof.Run("-top", "-sample_index=alloc_space", file);
+        Assert.Contains("Type: alloc_space", top, StringComparison.Ordinal);
+        (double _, double cum, string _) = Assert.Single(GoPprof.TopRows(top), r => r.Name.Contains("AllocationWorkload.SiteA", StringComparison.Ordinal));
+        Assert.InRange(cum, siteA * 0.99, siteA * 1.01);
     }
 
     [Fact]
@@ -177,6 +207,28 @@ public sealed class AllocationSessionTests(AllocationTargetFixture target) : ICl
     }
 
     private string Pid => target.Pid.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Asserts the three sites' shares of their estimated bytes. Each byte is sampled with probability 1/R, so an object
+    /// of s bytes with p = 1 - exp(-s/R), and a sample stands for s/p bytes. Over B_j bytes of s_j-byte objects the
+    /// estimate's variance is V_j = B_j c_j with c_j = s_j (1 - p_j) / p_j. By the delta method the share S_i = B_i / T
+    /// has the variance ((1 - S_i)^2 S_i c_i + S_i^2 sum_{j != i} S_j c_j) / T.
+    /// </summary>
+    private void AssertShares(double[] bytes)
+    {
+        double total = bytes.Sum();
+        Assert.True(total > 20e6, $"only {total:N0} bytes estimated");
+        double[] c = target.Sizes.Select(s => s * Math.Exp(-s / Rate) / (1 - Math.Exp(-s / Rate))).ToArray();
+        for (int i = 0; i < 3; i++)
+        {
+            double s = TrueShares[i];
+            double others = Enumerable.Range(0, 3).Where(j => j != i).Sum(j => TrueShares[j] * c[j]);
+            double sd = Math.Sqrt(((1 - s) * (1 - s) * s * c[i] + s * s * others) / total);
+            double share = bytes[i] / total;
+            Assert.True(Math.Abs(share - s) <= Z * sd,
+                $"site {"ABC"[i]}: estimated share {share:P2}, true {s:P0}, bound +-{Z * sd:P2} (estimates {string.Join(", ", bytes.Select(b => b.ToString("N0")))})");
+        }
+    }
 
     private static async Task AssertFailsAsync(int code, string message, params string[] args)
     {

@@ -21,7 +21,7 @@ public sealed class ArgumentTests : IDisposable
     [InlineData("stacks", "--pid", "1", "--name", "x")]
     [InlineData("stacks", "--pid", "1", "--samples", "0")]
     [InlineData("stacks", "--pid", "1", "--interval", "-1")]
-    [InlineData("stacks", "--pid", "1", "--format", "pprof")]
+    [InlineData("stacks", "--pid", "1", "--format", "xml")]
     [InlineData("stacks", "--pid", "1", "--group-by", "line")]
     [InlineData("stacks", "--pid", "1", "--max-frames", "0")]
     [InlineData("stacks", "--pid", "1", "--max-frames", "65537")]

@@ -133,6 +133,8 @@ internal static class AllocationReport
             Totals = built.Totals,
             OmittedEntries = omitted,
             Properties = built.Properties,
+            PeriodType = ReportValueType.Space,
+            Period = AllocationRecorder.RuntimeSamplingRate, // a pprof heap profile's period: mean bytes between samples
         };
     }
 

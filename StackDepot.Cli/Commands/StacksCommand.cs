@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using StackDepot.Cli.Options;
 using StackDepot.Cli.Output;
@@ -38,6 +39,7 @@ internal static class StacksCommand
         var walker = new StackWalker(frames, sampling.MaxFrames);
         var properties = new Dictionary<string, string>();
         string title;
+        int? pid = null;
         IStackSource source;
         if (dumpPath is not null)
         {
@@ -48,13 +50,14 @@ internal static class StacksCommand
         }
         else
         {
-            int pid = DotNetProcess.Resolve(settings.Target.Pid, settings.Target.Name);
-            DotNetProcess.CheckCanAttach(pid);
-            string processName = DotNetProcess.Describe(pid)?.Name ?? "?";
-            title = $"Stacks of {processName} (pid {pid})";
-            properties["pid"] = DotNetProcess.Text(pid);
+            int live = DotNetProcess.Resolve(settings.Target.Pid, settings.Target.Name);
+            DotNetProcess.CheckCanAttach(live);
+            string processName = DotNetProcess.Describe(live)?.Name ?? "?";
+            title = $"Stacks of {processName} (pid {live})";
+            properties["pid"] = DotNetProcess.Text(live);
             properties["process"] = processName;
-            source = new LiveSource(pid, walker, context.Log);
+            source = new LiveSource(live, walker, context.Log);
+            pid = live;
         }
 
         int samples = dumpPath is null ? sampling.Samples : 1;
@@ -65,9 +68,12 @@ internal static class StacksCommand
 
         using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames, Name = "stackdepot-cli" });
         var builder = new StackReportBuilder(depot, [samples == 1 ? ReportValueType.Threads : ReportValueType.Samples], source.GetFrame);
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+        long startTicks = Stopwatch.GetTimestamp();
         SampleRunStats stats = await SampleProgress.RunAsync(context.Console, samples, settings.Quiet, progress =>
             StackSampler.RunAsync(source, samples, TimeSpan.FromMilliseconds(sampling.IntervalMs), TimeSpan.FromMilliseconds(sampling.TimeoutMs),
                 builder, progress, context.Log, cancellation)).ConfigureAwait(false);
+        TimeSpan duration = Stopwatch.GetElapsedTime(startTicks);
         if (stats.Taken == 0)
         {
             throw new CliException(ExitCode.Timeout,
@@ -96,7 +102,14 @@ internal static class StacksCommand
             properties["stopped walks"] = $"{stats.StoppedWalks} (stack pointer stopped moving)";
         }
 
-        StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties);
+        StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties) with
+        {
+            StartTime = dumpPath is null ? started : null,
+            Duration = dumpPath is null ? duration : null,
+            PeriodType = ReportValueType.Threads,
+            Period = 1, // every thread of every snapshot is counted
+            ThreadNames = pid is int id ? ThreadNames.Read(id, stats.Threads) : new Dictionary<int, string>(),
+        };
         context.Log.Debug("{Distinct} distinct stacks, {Symbolized} frames symbolized, depot: {Stats}", builder.DistinctStacks, frames.Symbolized, depot.GetStats());
         output.Write(stream => StackReportWriter.Write(result, settings.Report.Formatter, stream));
         return ExitCode.Success;

@@ -82,12 +82,8 @@ internal sealed class ClrFrameTable(GroupBy groupBy, bool runtimeFrames)
         ulong start = ip >= regions.HotStart && ip < regions.HotStart + regions.HotSize ? regions.HotStart
             : regions.ColdSize > 0 && ip >= regions.ColdStart ? regions.ColdStart
             : method.NativeCode;
-        if (start != 0 && ip >= start)
-        {
-            name += " + 0x" + (ip - start).ToString("x", CultureInfo.InvariantCulture);
-        }
-
-        return new ReportFrame(name, module, ip);
+        string withOffset = start != 0 && ip >= start ? name + " + 0x" + (ip - start).ToString("x", CultureInfo.InvariantCulture) : name;
+        return new ReportFrame(withOffset, module, ip) { Method = name };
     }
 
     private static string? ModuleName(ClrModule? module)

@@ -37,4 +37,8 @@ public sealed record ReportValueType(string Name, string Unit)
 
     /// <summary>Bytes of the objects allocated at a stack and still alive (estimated from samples): Go's <c>inuse_space/bytes</c>.</summary>
     public static ReportValueType LiveBytes { get; } = new("inuse_space", "bytes");
+
+    /// <summary>Bytes between samples: the <see cref="StackReport.PeriodType"/> of allocation reports (Go's
+    /// <c>space/bytes</c>), with the mean sampling interval in bytes as <see cref="StackReport.Period"/>.</summary>
+    public static ReportValueType Space { get; } = new("space", "bytes");
 }

@@ -20,12 +20,5 @@ internal static class TrackingFormat
     }
 
     /// <summary>Copies an entry with a caption.</summary>
-    internal static StackReportEntry WithCaption(StackReportEntry entry, string caption) => new()
-    {
-        Frames = entry.Frames,
-        Values = entry.Values,
-        ThreadIds = entry.ThreadIds,
-        Handle = entry.Handle,
-        Caption = caption,
-    };
+    internal static StackReportEntry WithCaption(StackReportEntry entry, string caption) => entry with { Caption = caption };
 }
