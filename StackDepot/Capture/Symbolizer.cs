@@ -8,12 +8,14 @@ namespace StackDepot.Capture;
 public sealed class SymbolizerOptions
 {
     /// <summary>
-    /// Name the <c>MoveNext</c> frame of a compiler-generated async or iterator state machine after the method that
-    /// was written (<c>Shop.Checkout.PayAsync(Order)</c> rather than
-    /// <c>Shop.Checkout.&lt;PayAsync&gt;d__4.MoveNext()</c>), as the runtime's own stack traces do. Default true.
-    /// Frames of collectible methods always use the name recorded at capture, which resolves state machines.
+    /// Name compiler-generated code after what was written, as exception stack traces do for async methods and
+    /// Ben.Demystifier for lambdas: the <c>MoveNext</c> of an async or iterator state machine as its method
+    /// (<c>Shop.Checkout.PayAsync(Order)</c> rather than <c>Shop.Checkout.&lt;PayAsync&gt;d__4.MoveNext()</c>), a
+    /// lambda as <c>Shop.Checkout.Pay(Order)+lambda</c>, a local function as <c>Shop.Checkout.Pay(Order)+Validate(int)</c>.
+    /// Default true; false keeps the compiler's names (in the same style). Frames of collectible methods always use
+    /// the name recorded at capture, which is readable.
     /// </summary>
-    public bool ResolveStateMachines { get; set; } = true;
+    public bool ReadableNames { get; set; } = true;
 }
 
 /// <summary>
@@ -38,7 +40,7 @@ public sealed class Symbolizer : IDisposable
     private readonly ConcurrentDictionary<ulong, SymbolizedFrame> _withSource = new();
     private readonly ConcurrentDictionary<ulong, string> _displayNames = new();
     private readonly SourceLineResolver _sourceLines = new();
-    private readonly bool _resolveStateMachines;
+    private readonly bool _readableNames;
     private readonly bool _isShared;
 
     /// <summary>Creates a symbolizer with its own caches and PDB readers (dispose it to close them).</summary>
@@ -50,7 +52,7 @@ public sealed class Symbolizer : IDisposable
 
     private Symbolizer(SymbolizerOptions? options, bool isShared)
     {
-        _resolveStateMachines = (options ?? new SymbolizerOptions()).ResolveStateMachines;
+        _readableNames = (options ?? new SymbolizerOptions()).ReadableNames;
         _isShared = isShared;
     }
 
@@ -152,7 +154,7 @@ public sealed class Symbolizer : IDisposable
                     return Frame(entry, FrameKind.Managed, "<unresolvable method 0x" + ((ulong)entry.Method).ToString("x", CultureInfo.InvariantCulture) + ">", null, placeholder: true);
                 }
 
-                SymbolizedFrame named = Frame(entry, FrameKind.Managed, MethodNameFormatter.FormatSafely(method, _resolveStateMachines),
+                SymbolizedFrame named = Frame(entry, FrameKind.Managed, MethodNameFormatter.FormatSafely(method, _readableNames),
                     MethodNameFormatter.ModuleName(method), placeholder: false);
                 return includeSourceInfo ? WithSource(named, method, entry.ILOffset) : named;
         }
