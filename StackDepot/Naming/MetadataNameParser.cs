@@ -165,7 +165,11 @@ internal static class MetadataNameParser
             }
         }
 
-        int dot = LastIndexOfTopLevel(head, '.');
+        // Nested type names hold no dots outside generated groups, so after the last '+' the first dot ends the type
+        // ("Ns.T+<Run>d__3.System.IDisposable.Dispose"); without nesting, the last dot does (namespaces have dots,
+        // and explicit implementations then read the same either way).
+        int plus = LastIndexOfTopLevel(head, '+');
+        int dot = plus >= 0 ? IndexOfTopLevel(head, '.', plus) : LastIndexOfTopLevel(head, '.');
         if (dot > 0 && head[dot - 1] == '.')
         {
             dot--; // ".ctor" and ".cctor": the name starts with the dot
@@ -205,10 +209,10 @@ internal static class MetadataNameParser
         return true;
     }
 
-    private static int IndexOfTopLevel(string text, char wanted)
+    private static int IndexOfTopLevel(string text, char wanted, int start = 0)
     {
         int depth = 0;
-        for (int i = 0; i < text.Length; i++)
+        for (int i = start; i < text.Length; i++)
         {
             char c = text[i];
             if (depth == 0 && c == wanted)
@@ -496,37 +500,40 @@ internal static class MetadataNameParser
             var builder = new StringBuilder();
             namespaceEnd = -1;
             arity = -1;
-            if (Peek() == '<' || (Peek() == 'C' && Peek(1) == 'S' && Peek(2) == '$' && Peek(3) == '<'))
+            while (true)
             {
-                while (Peek() != '<')
+                // A '<' opens a generated group at the start of a name or of a namespace part ("Ns.<Program>F1__Helper",
+                // "CS$<>8__locals1"); after other characters it opens generic arguments.
+                if (Peek() == '<' && (builder.Length == 0 || builder[^1] == '.' || builder.ToString() == "CS$"))
                 {
-                    builder.Append(text[_position++]);
-                }
-
-                int nested = 0;
-                do
-                {
-                    if (AtEnd)
+                    int nested = 0;
+                    do
                     {
-                        name = "";
-                        return false;
+                        if (AtEnd)
+                        {
+                            name = "";
+                            return false;
+                        }
+
+                        char c = text[_position++];
+                        nested += c == '<' ? 1 : c == '>' ? -1 : 0;
+                        builder.Append(c);
+                    }
+                    while (nested > 0);
+                }
+                else if (IsNameChar(Peek()))
+                {
+                    if (Peek() == '.')
+                    {
+                        namespaceEnd = builder.Length;
                     }
 
-                    char c = text[_position++];
-                    nested += c == '<' ? 1 : c == '>' ? -1 : 0;
-                    builder.Append(c);
+                    builder.Append(text[_position++]);
                 }
-                while (nested > 0);
-            }
-
-            while (IsNameChar(Peek()))
-            {
-                if (Peek() == '.')
+                else
                 {
-                    namespaceEnd = builder.Length;
+                    break;
                 }
-
-                builder.Append(text[_position++]);
             }
 
             if (Peek() == '`')
