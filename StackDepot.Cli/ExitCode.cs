@@ -36,10 +36,3 @@ internal enum ExitCode
     /// <summary>Interrupted (Ctrl-C / SIGINT / SIGTERM); the target was released first.</summary>
     Canceled = 130,
 }
-
-/// <summary>An error reported to the user as one plain line on stderr, with an exit code.</summary>
-internal sealed class CliException(ExitCode code, string message, Exception? inner = null) : Exception(message, inner)
-{
-    /// <summary>The process exit code.</summary>
-    public ExitCode Code { get; } = code;
-}

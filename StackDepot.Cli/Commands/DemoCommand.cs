@@ -1,6 +1,6 @@
-using Serilog;
+using System.CommandLine;
 using StackDepot.Cli.Hosting;
-using StackDepot.Cli.Sampling;
+using StackDepot.Cli.Options;
 
 namespace StackDepot.Cli.Commands;
 
@@ -10,7 +10,19 @@ internal static class DemoCommand
     /// <summary>Where the build puts the workload, relative to the CLI's own files.</summary>
     public static string WorkloadPath => Path.Combine(AppContext.BaseDirectory, "demo", "DemoWorkload.dll");
 
-    public static async Task<ExitCode> RunAsync(StacksSettings settings, CancellationToken cancellation)
+    /// <summary>The command: the sampling and report options of <c>stacks</c> (5 samples by default), no target.</summary>
+    public static Command Create(CliContext context)
+    {
+        var options = new StacksOptions(context.Formats, defaultSamples: 5);
+        var command = new Command("demo", "Start the bundled demo workload, sample it, print the report and stop it. No arguments needed.");
+        options.AddTo(command);
+        command.SetAction(async (parse, cancellation) =>
+            (int)await RunAsync(options.Read(parse, new TargetSelection()), context, cancellation).ConfigureAwait(false));
+        return command;
+    }
+
+    /// <summary>Starts the workload, runs <c>stacks</c> on it with <paramref name="settings"/>, stops it.</summary>
+    public static async Task<ExitCode> RunAsync(StacksSettings settings, CliContext context, CancellationToken cancellation)
     {
         string dll = WorkloadPath;
         if (!File.Exists(dll))
@@ -18,7 +30,7 @@ internal static class DemoCommand
             throw new CliException(ExitCode.Failure, $"the demo workload is missing ({dll}); rebuild StackDepot.Cli");
         }
 
-        using ChildProcess child = ChildProcess.StartDll(dll, "READY", line => Log.Debug("workload: {Line}", line));
+        using ChildProcess child = ChildProcess.StartDll(dll, "READY", line => context.Log.Debug("workload: {Line}", line));
         try
         {
             try
@@ -36,10 +48,10 @@ internal static class DemoCommand
 
             if (!settings.Quiet)
             {
-                Console.Error.WriteLine($"stackdepot: demo workload running as pid {child.ReadyPid}; sampling it {settings.Samples} times");
+                context.Console.Error.WriteLine($"stackdepot: demo workload running as pid {child.ReadyPid}; sampling it {settings.Sampling.Samples} times");
             }
 
-            return await StacksRunner.RunAsync(settings with { Pid = child.ReadyPid }, cancellation).ConfigureAwait(false);
+            return await StacksCommand.RunAsync(settings with { Target = new TargetSelection { Pid = child.ReadyPid } }, context, cancellation).ConfigureAwait(false);
         }
         finally
         {

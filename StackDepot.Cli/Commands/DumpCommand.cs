@@ -1,5 +1,8 @@
+using System.CommandLine;
 using System.Globalization;
 using Microsoft.Diagnostics.NETCore.Client;
+using StackDepot.Cli.Options;
+using StackDepot.Cli.Output;
 using StackDepot.Cli.Targets;
 
 namespace StackDepot.Cli.Commands;
@@ -10,7 +13,30 @@ internal static class DumpCommand
     /// <summary>The accepted <c>--type</c> values.</summary>
     public static readonly string[] Types = ["mini", "heap", "full", "triage"];
 
-    public static ExitCode Run(int? pid, string? name, string outputPath, string type)
+    /// <summary>The command: <c>--pid</c> or <c>--name</c>, <c>-o</c> (required), <c>--type</c>.</summary>
+    public static Command Create(CliContext context)
+    {
+        var target = new TargetOptions(allowDump: false);
+        var output = new Option<string>("--output", "-o") { Description = "Dump file to write", Required = true, HelpName = "FILE" };
+        var type = new Option<string>("--type")
+        {
+            Description = "mini (threads, stacks, modules: enough for 'stacks --dump'), heap (plus the GC heap), full (all memory), triage",
+            DefaultValueFactory = _ => "mini",
+        }.AcceptOnlyFromAmong(Types);
+        var command = new Command("dump", "Have the target's runtime write a dump file, to read later with 'stacks --dump'.");
+        target.AddTo(command);
+        command.Add(output);
+        command.Add(type);
+        command.SetAction(parse =>
+        {
+            TargetSelection selection = target.Read(parse);
+            return (int)Run(context.Console, selection.Pid, selection.Name, parse.GetValue(output)!, parse.GetValue(type)!);
+        });
+        return command;
+    }
+
+    /// <summary>Writes the dump; one line on stderr says where and how large.</summary>
+    public static ExitCode Run(ICliConsole console, int? pid, string? name, string outputPath, string type)
     {
         int target = DotNetProcess.Resolve(pid, name);
         if (!DotNetProcess.Exists(target))
@@ -54,7 +80,7 @@ internal static class DumpCommand
         }
 
         long bytes = new FileInfo(full).Length;
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"stackdepot: wrote a {type} dump of process {target} to {full} ({bytes / (1024.0 * 1024.0):0.0} MiB)"));
         return ExitCode.Success;
     }

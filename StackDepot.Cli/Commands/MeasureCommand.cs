@@ -1,7 +1,9 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Diagnostics.Runtime;
 using StackDepot.Cli.Hosting;
+using StackDepot.Cli.Options;
 using StackDepot.Cli.Sampling;
 using StackDepot.Reporting;
 
@@ -15,7 +17,21 @@ namespace StackDepot.Cli.Commands;
 /// </summary>
 internal static class MeasureCommand
 {
-    public static async Task<ExitCode> RunAsync(int? pid, int workers, int samples, CancellationToken cancellation)
+    /// <summary>The hidden command: <c>--pid</c> or a workload of <c>--workers</c> threads, <c>--samples</c>.</summary>
+    public static Command Create(CliContext context)
+    {
+        Option<int?> pid = CommonOptions.Pid("Measure this process instead of a demo workload with --workers threads");
+        var workers = CommonOptions.Positive(new Option<int>("--workers") { Description = "Order workers in the demo workload (about 8 more threads run beside them)", DefaultValueFactory = _ => 192 });
+        var samples = CommonOptions.Positive(new Option<int>("--samples", "-n") { Description = "Measured samples of each kind", DefaultValueFactory = _ => 20 });
+        var command = new Command("measure", "Time the sampling pipeline against a plain ClrMD walk (see docs/benchmarks-cli.md).") { pid, workers, samples };
+        command.Hidden = true;
+        command.SetAction(async (parse, cancellation) =>
+            (int)await RunAsync(context, parse.GetValue(pid), parse.GetValue(workers), parse.GetValue(samples), cancellation).ConfigureAwait(false));
+        return command;
+    }
+
+    /// <summary>Runs the measurement and prints a markdown table on stdout.</summary>
+    public static async Task<ExitCode> RunAsync(CliContext context, int? pid, int workers, int samples, CancellationToken cancellation)
     {
         ChildProcess? child = null;
         try
@@ -29,7 +45,7 @@ internal static class MeasureCommand
 
             int target = pid.Value;
             using var depot = new Depot(new DepotOptions { MaxFrames = 256 });
-            var frames = new FrameTable(GroupBy.Method, runtimeFrames: false);
+            var frames = new ClrFrameTable(GroupBy.Method, runtimeFrames: false);
             var walker = new StackWalker(frames, 256);
             var builder = new StackReportBuilder(depot, [ReportValueType.Samples], frames.Get);
             var plain = new List<double>();
@@ -40,12 +56,13 @@ internal static class MeasureCommand
 
             // One warm-up of each (loads the DAC, fills the page cache), then interleaved pairs.
             PlainWalk(target);
-            Pipeline(target, walker, builder, cancellation, out _, out _);
+            var source = new LiveSource(target, walker, context.Log);
+            Pipeline(source, builder, cancellation, out _, out _);
             for (int i = 0; i < samples; i++)
             {
                 cancellation.ThrowIfCancellationRequested();
                 plain.Add(PlainWalk(target));
-                full.Add(Pipeline(target, walker, builder, cancellation, out Snapshot snapshot, out double countMs));
+                full.Add(Pipeline(source, builder, cancellation, out Snapshot snapshot, out double countMs));
                 counting.Add(countMs);
                 frozen.Add(snapshot.Frozen.TotalMilliseconds);
                 threads = snapshot.Threads.Count;
@@ -68,7 +85,7 @@ internal static class MeasureCommand
             double warmReportMs = clock.Elapsed.TotalMilliseconds;
             double plainTotal = plain.Sum();
             double fullTotal = full.Sum() + reportMs;
-            TextWriter o = Console.Out;
+            TextWriter o = context.Console.Out;
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"target: pid {target}, {threads} managed threads, {builder.DistinctStacks} distinct stacks, {frames.Symbolized} frames symbolized"));
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"samples: {samples} of each, interleaved, after one warm-up of each"));
             o.WriteLine("| measure | median ms | min ms | max ms |");
@@ -117,10 +134,10 @@ internal static class MeasureCommand
         return clock.Elapsed.TotalMilliseconds;
     }
 
-    private static double Pipeline(int pid, StackWalker walker, StackReportBuilder builder, CancellationToken cancellation, out Snapshot snapshot, out double countMs)
+    private static double Pipeline(LiveSource source, StackReportBuilder builder, CancellationToken cancellation, out Snapshot snapshot, out double countMs)
     {
         var clock = Stopwatch.StartNew();
-        snapshot = LiveSource.Capture(pid, walker, TimeSpan.FromMinutes(1), cancellation, out _);
+        snapshot = source.Capture(TimeSpan.FromMinutes(1), cancellation);
         long counted = Stopwatch.GetTimestamp();
         foreach (ThreadStack thread in snapshot.Threads)
         {

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Globalization;
+using StackDepot.Cli.Output;
 using StackDepot.Cli.Targets;
 
 namespace StackDepot.Cli.Commands;
@@ -6,12 +8,22 @@ namespace StackDepot.Cli.Commands;
 /// <summary><c>stackdepot ps</c>: the .NET processes that can be inspected.</summary>
 internal static class PsCommand
 {
-    public static ExitCode Run(TextWriter output)
+    /// <summary>The command (no options).</summary>
+    public static Command Create(CliContext context)
     {
+        var command = new Command("ps", "List the .NET processes that can be inspected: pid, name, command line.");
+        command.SetAction(_ => (int)Run(context.Console));
+        return command;
+    }
+
+    /// <summary>Prints the table on stdout (a note on stderr when there is nothing to list).</summary>
+    public static ExitCode Run(ICliConsole console)
+    {
+        TextWriter output = console.Out;
         List<ProcessEntry> processes = DotNetProcess.List();
         if (processes.Count == 0)
         {
-            Console.Error.WriteLine("stackdepot: no other .NET process with a diagnostics endpoint found");
+            console.Error.WriteLine("stackdepot: no other .NET process with a diagnostics endpoint found");
             return ExitCode.Success;
         }
 

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace StackDepot.Cli.Output;
 
 /// <summary>
@@ -9,28 +7,39 @@ namespace StackDepot.Cli.Output;
 /// </summary>
 internal sealed class OutputFile : IDisposable
 {
+    private readonly ICliConsole _console;
     private readonly string? _path;
     private readonly string? _temporary;
-    private readonly StreamWriter? _file;
+    private readonly FileStream? _file;
+    private Stream? _stdout;
     private bool _committed;
 
-    private OutputFile(string? path, string? temporary, StreamWriter? file)
+    private OutputFile(ICliConsole console, string? path, string? temporary, FileStream? file)
     {
+        _console = console;
         _path = path;
         _temporary = temporary;
         _file = file;
     }
 
-    /// <summary>The writer to write the report to.</summary>
-    public TextWriter Writer => _file ?? Console.Out;
+    /// <summary>The stream to write the data to (not to be closed by the writer).</summary>
+    public Stream Stream => _file ?? (_stdout ??= _console.OpenStandardOutput());
 
     /// <summary>Opens stdout (<paramref name="path"/> null or "-") or prepares <paramref name="path"/>.</summary>
-    /// <exception cref="CliException">The file cannot be written.</exception>
-    public static OutputFile Open(string? path)
+    /// <param name="path">The <c>-o</c> value.</param>
+    /// <param name="console">Standard output, when <paramref name="path"/> names it.</param>
+    /// <param name="binary">The data is binary: refused on a terminal.</param>
+    /// <exception cref="CliException">The file cannot be written, or binary data would go to a terminal.</exception>
+    public static OutputFile Open(string? path, ICliConsole console, bool binary = false)
     {
         if (path is null || path == "-")
         {
-            return new OutputFile(null, null, null);
+            if (binary && !console.IsOutputRedirected)
+            {
+                throw new CliException(ExitCode.Usage, "the report is binary and stdout is a terminal: write it to a file with -o FILE, or redirect stdout");
+            }
+
+            return new OutputFile(console, null, null, null);
         }
 
         string full;
@@ -60,8 +69,7 @@ internal sealed class OutputFile : IDisposable
         try
         {
             var stream = new FileStream(target, special ? FileMode.Open : FileMode.Create, FileAccess.Write, FileShare.Read);
-            var writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n" };
-            return new OutputFile(full, special ? null : target, writer);
+            return new OutputFile(console, full, special ? null : target, stream);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -75,7 +83,7 @@ internal sealed class OutputFile : IDisposable
     {
         try
         {
-            Writer.Flush();
+            Stream.Flush();
             if (_file is not null)
             {
                 _file.Dispose();

@@ -7,22 +7,22 @@ namespace StackDepot.Cli.Output;
 internal static class SampleProgress
 {
     /// <summary>Runs <paramref name="work"/>, giving it a callback to report each finished sample with a status text.</summary>
-    public static async Task<T> RunAsync<T>(int total, bool quiet, Func<Action<int, string>, Task<T>> work)
+    public static async Task<T> RunAsync<T>(ICliConsole console, int total, bool quiet, Func<Action<int, string>, Task<T>> work)
     {
         if (quiet)
         {
             return await work(static (_, _) => { }).ConfigureAwait(false);
         }
 
-        if (Console.IsErrorRedirected || total <= 1)
+        if (console.IsErrorRedirected || total <= 1)
         {
             return await work((done, status) =>
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stackdepot: sample {done}/{total}: {status}"))).ConfigureAwait(false);
+                console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stackdepot: sample {done}/{total}: {status}"))).ConfigureAwait(false);
         }
 
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        IAnsiConsole terminal = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(console.Error) });
         T result = default!;
-        await console.Progress()
+        await terminal.Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .StartAsync(async context =>

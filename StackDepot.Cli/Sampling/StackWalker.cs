@@ -3,29 +3,8 @@ using Microsoft.Diagnostics.Runtime;
 
 namespace StackDepot.Cli.Sampling;
 
-/// <summary>One thread's stack in one snapshot: frame ids, innermost first.</summary>
-internal readonly record struct ThreadStack(int ThreadId, ulong[] Frames);
-
-/// <summary>The stacks of every live managed thread at one moment.</summary>
-internal sealed class Snapshot
-{
-    public List<ThreadStack> Threads { get; } = [];
-
-    /// <summary>Stacks cut at <c>--max-frames</c>.</summary>
-    public int Truncated { get; set; }
-
-    /// <summary>Walks stopped because the stack pointer stopped moving (corrupt stack or unwinder loop).</summary>
-    public int StoppedWalks { get; set; }
-
-    /// <summary>How long the target was stopped (attach to detach); zero for dumps.</summary>
-    public TimeSpan Frozen { get; set; }
-}
-
-/// <summary>Raised when a snapshot takes longer than its budget; the snapshot is discarded.</summary>
-internal sealed class SampleTimeoutException(TimeSpan budget) : Exception($"the sample took longer than {budget.TotalMilliseconds:0} ms");
-
 /// <summary>Walks the managed threads of a runtime into frame ids, with the guards ClrMD needs.</summary>
-internal sealed class StackWalker(FrameTable frames, int maxFrames)
+internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
 {
     /// <summary>Frames in a row that may fail to move the stack pointer before the walk is stopped. ClrMD documents
     /// that two frames can share a stack pointer in corner cases (explicit runtime frames); a loop repeats forever.</summary>
@@ -33,7 +12,7 @@ internal sealed class StackWalker(FrameTable frames, int maxFrames)
 
     private readonly List<ulong> _buffer = new(64);
 
-    public FrameTable Frames { get; } = frames;
+    public ClrFrameTable Frames { get; } = frames;
 
     public int MaxFrames { get; } = maxFrames;
 

@@ -7,9 +7,19 @@ namespace StackDepot.Reporting;
 /// and the first value. As in the stackcollapse scripts, <c>;</c> inside a frame is written as <c>:</c> and line
 /// breaks as spaces, so that every line splits back into the same frames.
 /// </summary>
-internal static class FoldedReportFormatter
+internal sealed class FoldedReportFormatter : ITextReportFormatter
 {
-    internal static void Write(StackReport report, TextWriter output)
+    /// <inheritdoc/>
+    public string Name => "folded";
+
+    /// <inheritdoc/>
+    public string Description => "one root;...;leaf count line per stack, for flame graph tools (flamegraph.pl, inferno, speedscope)";
+
+    /// <inheritdoc/>
+    public bool KeepsAllStacks => true;
+
+    /// <inheritdoc/>
+    public void Write(StackReport report, TextWriter output)
     {
         var line = new StringBuilder();
         foreach (StackReportEntry entry in report.Entries)

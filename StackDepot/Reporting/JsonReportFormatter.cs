@@ -8,9 +8,19 @@ namespace StackDepot.Reporting;
 /// The versioned JSON document <c>stackdepot.report/1</c>; its members are documented in docs/cli.md. Addresses are
 /// hexadecimal strings because 64-bit values do not survive JavaScript numbers.
 /// </summary>
-internal static class JsonReportFormatter
+internal sealed class JsonReportFormatter : ITextReportFormatter
 {
-    internal static void Write(StackReport report, TextWriter output)
+    /// <inheritdoc/>
+    public string Name => "json";
+
+    /// <inheritdoc/>
+    public string Description => "the versioned JSON document stackdepot.report/1";
+
+    /// <inheritdoc/>
+    public bool KeepsAllStacks => false;
+
+    /// <inheritdoc/>
+    public void Write(StackReport report, TextWriter output)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))

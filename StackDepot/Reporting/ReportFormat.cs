@@ -1,6 +1,10 @@
 namespace StackDepot.Reporting;
 
-/// <summary>Output formats of <see cref="StackReportWriter"/>.</summary>
+/// <summary>
+/// The library's output formats, for <see cref="StackReportWriter.Write(StackReport, ReportFormat, TextWriter)"/>.
+/// Each value stands for the formatter of the same name in <see cref="ReportFormatRegistry.CreateDefault"/>; formats
+/// added later are reached by name through a registry and need no value here.
+/// </summary>
 public enum ReportFormat
 {
     /// <summary>Human-readable: a header, then each stack with its values, percentages, thread ids and frames.</summary>

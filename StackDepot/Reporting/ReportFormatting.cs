@@ -23,7 +23,8 @@ internal static class ReportFormatting
         return Number(value) + " " + name;
     }
 
-    internal static string Percent(long value, long total) =>
+    /// <summary>"12.3%", or "-" without a total.</summary>
+    internal static string Percent(double value, double total) =>
         total <= 0 ? "-" : (100.0 * value / total).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 
     internal static string ThreadList(IReadOnlyList<int> ids)

@@ -8,11 +8,21 @@ namespace StackDepot.Reporting;
 /// A speedscope file: shared frames, then one <c>sampled</c> profile per value type. Each entry becomes one sample
 /// (frame indices from the outermost to the innermost frame) whose weight is the entry's value.
 /// </summary>
-internal static class SpeedscopeReportFormatter
+internal sealed class SpeedscopeReportFormatter : ITextReportFormatter
 {
+    /// <inheritdoc/>
+    public string Name => "speedscope";
+
+    /// <inheritdoc/>
+    public string Description => "a file for https://www.speedscope.app: one sampled profile per value type";
+
+    /// <inheritdoc/>
+    public bool KeepsAllStacks => true;
+
     internal const string SchemaUrl = "https://www.speedscope.app/file-format-schema.json";
 
-    internal static void Write(StackReport report, TextWriter output)
+    /// <inheritdoc/>
+    public void Write(StackReport report, TextWriter output)
     {
         var frameIndex = new Dictionary<ReportFrame, int>();
         var frames = new List<ReportFrame>();

@@ -2,47 +2,57 @@ using System.Globalization;
 
 namespace StackDepot.Reporting;
 
-/// <summary>Writes a <see cref="StackReport"/> in one of the <see cref="ReportFormat"/>s.</summary>
+/// <summary>
+/// Writes a <see cref="StackReport"/> in a format: one of the library's <see cref="ReportFormat"/>s, or any
+/// <see cref="IReportFormatter"/> (see <see cref="ReportFormatRegistry"/>). Every path checks the report first.
+/// </summary>
 public static class StackReportWriter
 {
     /// <summary>The value of the <c>schema</c> member of JSON reports. Changes only when a member changes meaning or
     /// is removed; members may be added without a new version.</summary>
     public const string JsonSchemaId = "stackdepot.report/1";
 
+    /// <summary>The library's formats; each <see cref="ReportFormat"/> value is the format of the same name.</summary>
+    private static readonly ReportFormatRegistry s_builtin = ReportFormatRegistry.CreateDefault();
+
     /// <summary>The format names accepted by <see cref="TryParseFormat"/>, in display order.</summary>
-    public static IReadOnlyList<string> FormatNames { get; } = ["text", "tree", "folded", "speedscope", "json"];
+    public static IReadOnlyList<string> FormatNames { get; } =
+        s_builtin.Names.Where(name => Enum.TryParse<ReportFormat>(name, ignoreCase: true, out _)).ToArray();
 
     /// <summary>Writes <paramref name="report"/> to <paramref name="output"/> in <paramref name="format"/>.</summary>
     /// <param name="report">The report to write.</param>
     /// <param name="format">The output format.</param>
     /// <param name="output">Where to write; not closed. Text formats end with a newline.</param>
     /// <exception cref="ArgumentException">An entry has a different number of values than the report has value types.</exception>
-    public static void Write(StackReport report, ReportFormat format, TextWriter output)
+    public static void Write(StackReport report, ReportFormat format, TextWriter output) =>
+        Write(report, FormatterOf(format), output);
+
+    /// <summary>Writes <paramref name="report"/> as text in the format of <paramref name="formatter"/>.</summary>
+    /// <param name="report">The report to write.</param>
+    /// <param name="formatter">A text format.</param>
+    /// <param name="output">Where to write; flushed, not closed.</param>
+    /// <exception cref="ArgumentException">An entry has a different number of values than the report has value types.</exception>
+    public static void Write(StackReport report, ITextReportFormatter formatter, TextWriter output)
     {
-        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(formatter);
         ArgumentNullException.ThrowIfNull(output);
         Validate(report);
-        switch (format)
-        {
-            case ReportFormat.Text:
-                TextReportFormatter.Write(report, output);
-                break;
-            case ReportFormat.Tree:
-                TreeReportFormatter.Write(report, output);
-                break;
-            case ReportFormat.Folded:
-                FoldedReportFormatter.Write(report, output);
-                break;
-            case ReportFormat.Speedscope:
-                SpeedscopeReportFormatter.Write(report, output);
-                break;
-            case ReportFormat.Json:
-                JsonReportFormatter.Write(report, output);
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown report format.");
-        }
+        formatter.Write(report, output);
+        output.Flush();
+    }
 
+    /// <summary>Writes <paramref name="report"/> to <paramref name="output"/> in the format of
+    /// <paramref name="formatter"/>, text (UTF-8) or binary.</summary>
+    /// <param name="report">The report to write.</param>
+    /// <param name="formatter">The format.</param>
+    /// <param name="output">Where to write; flushed, not closed.</param>
+    /// <exception cref="ArgumentException">An entry has a different number of values than the report has value types.</exception>
+    public static void Write(StackReport report, IReportFormatter formatter, Stream output)
+    {
+        ArgumentNullException.ThrowIfNull(formatter);
+        ArgumentNullException.ThrowIfNull(output);
+        Validate(report);
+        formatter.Write(report, output);
         output.Flush();
     }
 
@@ -64,19 +74,23 @@ public static class StackReportWriter
     /// <returns>True when <paramref name="name"/> names a format.</returns>
     public static bool TryParseFormat(string? name, out ReportFormat format)
     {
-        switch (name?.Trim().ToLowerInvariant())
-        {
-            case "text": format = ReportFormat.Text; return true;
-            case "tree": format = ReportFormat.Tree; return true;
-            case "folded": format = ReportFormat.Folded; return true;
-            case "speedscope": format = ReportFormat.Speedscope; return true;
-            case "json": format = ReportFormat.Json; return true;
-            default: format = default; return false;
-        }
+        format = default;
+        return s_builtin.TryGet(name, out IReportFormatter? formatter)
+            && Enum.TryParse(formatter.Name, ignoreCase: true, out format);
     }
+
+    /// <summary>The library's formatter of <paramref name="format"/>.</summary>
+    /// <param name="format">A format.</param>
+    /// <returns>Its formatter (all library formats write text).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="format"/> is not a defined value.</exception>
+    public static ITextReportFormatter FormatterOf(ReportFormat format) =>
+        Enum.IsDefined(format) && s_builtin.TryGet(format.ToString(), out IReportFormatter? formatter)
+            ? (ITextReportFormatter)formatter
+            : throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown report format.");
 
     private static void Validate(StackReport report)
     {
+        ArgumentNullException.ThrowIfNull(report);
         if (report.ValueTypes.Count == 0)
         {
             throw new ArgumentException("A report needs at least one value type.", nameof(report));

@@ -1,9 +1,19 @@
 namespace StackDepot.Reporting;
 
 /// <summary>The human-readable list format.</summary>
-internal static class TextReportFormatter
+internal sealed class TextReportFormatter : ITextReportFormatter
 {
-    internal static void Write(StackReport report, TextWriter output)
+    /// <inheritdoc/>
+    public string Name => "text";
+
+    /// <inheritdoc/>
+    public string Description => "a header, then each stack with its values, percentages, thread ids and frames (innermost first)";
+
+    /// <inheritdoc/>
+    public bool KeepsAllStacks => false;
+
+    /// <inheritdoc/>
+    public void Write(StackReport report, TextWriter output)
     {
         WriteHeader(report, output);
 

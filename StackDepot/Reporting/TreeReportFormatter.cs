@@ -5,9 +5,19 @@ namespace StackDepot.Reporting;
 /// root first. Each line starts with the first value of the subtree below it when it differs from the line above;
 /// a chain without branches continues at the same indentation; thread ids are printed where stacks end.
 /// </summary>
-internal static class TreeReportFormatter
+internal sealed class TreeReportFormatter : ITextReportFormatter
 {
-    internal static void Write(StackReport report, TextWriter output)
+    /// <inheritdoc/>
+    public string Name => "tree";
+
+    /// <inheritdoc/>
+    public string Description => "the stacks merged into a call tree from the outermost frame, with a value at each branch";
+
+    /// <inheritdoc/>
+    public bool KeepsAllStacks => false;
+
+    /// <inheritdoc/>
+    public void Write(StackReport report, TextWriter output)
     {
         TextReportFormatter.WriteHeader(report, output);
 

@@ -216,7 +216,7 @@ public sealed class AllocationSampler : IDisposable
             foreach (StackReportEntry entry in built.Entries)
             {
                 string caption = string.Create(CultureInfo.InvariantCulture,
-                    $"~{TrackingFormat.Bytes(entry.Values[0])} in ~{TrackingFormat.Count(entry.Values[1])} allocations ({TrackingFormat.Percent(entry.Values[0], profile.EstimatedBytes)} of bytes, {TrackingFormat.Count(entry.Values[2])} samples) {(entry.Handle.IsNone ? "at stacks the depot could not store (full):" : "allocated at:")}");
+                    $"~{TrackingFormat.Bytes(entry.Values[0])} in ~{TrackingFormat.Count(entry.Values[1])} allocations ({ReportFormatting.Percent(entry.Values[0], profile.EstimatedBytes)} of bytes, {TrackingFormat.Count(entry.Values[2])} samples) {(entry.Handle.IsNone ? "at stacks the depot could not store (full):" : "allocated at:")}");
                 entries.Add(TrackingFormat.WithCaption(entry, caption));
             }
 

@@ -30,10 +30,6 @@ internal static class TrackingFormat
             : scaled.ToString("0.0", CultureInfo.InvariantCulture) + " " + units[unit];
     }
 
-    /// <summary>"12.3%", or "-" without a total.</summary>
-    internal static string Percent(double value, double total) =>
-        total <= 0 ? "-" : (100.0 * value / total).ToString("0.0", CultureInfo.InvariantCulture) + "%";
-
     /// <summary>A frame symbolizer for <see cref="StackReportBuilder"/>.</summary>
     internal static Func<ulong, ReportFrame> FrameSource(Symbolizer? symbolizer, bool includeSourceInfo)
     {

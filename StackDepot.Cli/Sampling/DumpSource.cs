@@ -1,99 +1,28 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Diagnostics.Runtime;
-using Serilog;
 using StackDepot.Cli.Targets;
+using StackDepot.Reporting;
 
 namespace StackDepot.Cli.Sampling;
 
-/// <summary>Takes snapshots of a live process: each one attaches with suspend, walks and detaches at once.</summary>
-internal static class LiveSource
+/// <summary>Reads the one snapshot a dump file holds, with ClrMD.</summary>
+/// <param name="path">The dump file.</param>
+/// <param name="walker">Walks the threads into frame ids and names them.</param>
+internal sealed class DumpSource(string path, StackWalker walker) : IStackSource
 {
-    /// <summary>
-    /// Attaches to <paramref name="pid"/> (suspending it), walks every thread and detaches. The target is released
-    /// before this returns or throws, whatever happens (error, timeout, cancellation).
-    /// </summary>
-    public static Snapshot Capture(int pid, StackWalker walker, TimeSpan budget, CancellationToken cancellation, out string runtimeVersion)
-    {
-        cancellation.ThrowIfCancellationRequested();
-        DataTarget? target = null;
-        var frozen = Stopwatch.StartNew();
-        try
-        {
-            target = Attach(pid);
-            ClrInfo clr = FindRuntime(target)
-                ?? throw new CliException(ExitCode.NotDotNet, $"process {pid} does not run a .NET (Core) runtime stackdepot can inspect");
-            runtimeVersion = VersionOf(clr);
-            StackWalker.Check(frozen, budget, cancellation);
-            using ClrRuntime runtime = CreateRuntime(clr, $"process {pid}");
-            Snapshot snapshot = walker.Walk(runtime, frozen, budget, cancellation);
-            snapshot.Frozen = frozen.Elapsed;
-            return snapshot;
-        }
-        finally
-        {
-            target?.Dispose(); // detaches: the target runs again
-            frozen.Stop();
-            Log.Debug("Process {Pid} was stopped for {Ms:0.0} ms", pid, frozen.Elapsed.TotalMilliseconds);
-        }
-    }
+    /// <inheritdoc/>
+    public string Target => $"dump {path}";
 
-    private static DataTarget Attach(int pid)
-    {
-        try
-        {
-            return DataTarget.AttachToProcess(pid, suspend: true);
-        }
-        catch (Exception e) when (e is ArgumentException or DirectoryNotFoundException or FileNotFoundException || !DotNetProcess.Exists(pid))
-        {
-            throw new CliException(ExitCode.NoSuchProcess, $"no such process: {pid}", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw DotNetProcess.PermissionDenied(pid, e);
-        }
-        catch (ClrDiagnosticsException e) when (e.Message.Contains("PTRACE_ATTACH", StringComparison.Ordinal) || e.Message.Contains("ermission", StringComparison.Ordinal))
-        {
-            throw DotNetProcess.PermissionDenied(pid, e);
-        }
-        catch (Exception e) when (e is ClrDiagnosticsException or IOException or InvalidOperationException or PlatformNotSupportedException)
-        {
-            throw new CliException(ExitCode.Failure, $"cannot attach to process {pid}: {e.Message}", e);
-        }
-    }
+    /// <inheritdoc/>
+    public bool StopsTarget => false;
 
-    /// <summary>The runtime version: ClrMD's, or on Linux the shared-framework directory the runtime was loaded from.</summary>
-    internal static string VersionOf(ClrInfo clr)
-    {
-        if (clr.Version is { Major: > 0 } version)
-        {
-            return version.ToString();
-        }
+    /// <inheritdoc/>
+    public string RuntimeVersion { get; private set; } = "?";
 
-        string? directory = Path.GetFileName(Path.GetDirectoryName(clr.ModuleInfo.FileName));
-        return directory is not null && Version.TryParse(directory.Split('-')[0], out _) ? directory : "unknown version";
-    }
+    /// <inheritdoc/>
+    public ReportFrame GetFrame(ulong frameId) => walker.Frames.Get(frameId);
 
-    internal static ClrInfo? FindRuntime(DataTarget target) =>
-        target.ClrVersions.FirstOrDefault(c => c.Flavor == ClrFlavor.Core) ?? target.ClrVersions.FirstOrDefault();
-
-    internal static ClrRuntime CreateRuntime(ClrInfo clr, string what)
-    {
-        try
-        {
-            return clr.CreateRuntime();
-        }
-        catch (Exception e) when (e is ClrDiagnosticsException or FileNotFoundException or DllNotFoundException or BadImageFormatException or InvalidOperationException)
-        {
-            throw new CliException(ExitCode.Failure,
-                $"cannot load the debugging support (DAC) for .NET {clr.Version} of {what}: {e.Message}", e);
-        }
-    }
-}
-
-/// <summary>Reads the one snapshot a dump file holds.</summary>
-internal static class DumpSource
-{
     /// <summary>Checks the file before ClrMD sees it: present, a core dump or minidump, complete, our architecture.</summary>
     public static void Check(string path)
     {
@@ -161,7 +90,7 @@ internal static class DumpSource
     }
 
     /// <summary>Loads the dump and walks its threads.</summary>
-    public static Snapshot Capture(string path, StackWalker walker, TimeSpan budget, CancellationToken cancellation, out string runtimeVersion)
+    public Snapshot Capture(TimeSpan budget, CancellationToken cancellation)
     {
         Check(path);
         DataTarget target;
@@ -186,7 +115,7 @@ internal static class DumpSource
             ClrInfo clr;
             try
             {
-                clr = LiveSource.FindRuntime(target)
+                clr = ClrRuntimes.Find(target)
                     ?? throw new CliException(ExitCode.BadDump, $"{path} holds no .NET runtime (not a dump of a .NET process, or too damaged)");
             }
             catch (Exception e) when (e is InvalidDataException or IOException or EndOfStreamException or OverflowException or IndexOutOfRangeException)
@@ -194,8 +123,8 @@ internal static class DumpSource
                 throw new CliException(ExitCode.BadDump, $"{path} is corrupt: {e.Message}", e);
             }
 
-            runtimeVersion = LiveSource.VersionOf(clr);
-            using ClrRuntime runtime = LiveSource.CreateRuntime(clr, path);
+            RuntimeVersion = ClrRuntimes.VersionOf(clr);
+            using ClrRuntime runtime = ClrRuntimes.Create(clr, path);
             return walker.Walk(runtime, Stopwatch.StartNew(), budget, cancellation);
         }
     }

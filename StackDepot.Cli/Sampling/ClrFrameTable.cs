@@ -4,22 +4,12 @@ using StackDepot.Reporting;
 
 namespace StackDepot.Cli.Sampling;
 
-/// <summary>How frames are keyed: by method (different addresses in one method merge) or by exact address.</summary>
-internal enum GroupBy
-{
-    /// <summary>Key a frame by its method (MethodDesc); names carry no offset.</summary>
-    Method,
-
-    /// <summary>Key a frame by its instruction pointer; names carry the offset in the method.</summary>
-    Frame,
-}
-
 /// <summary>
 /// Turns ClrMD frames into 64-bit frame ids for the depot and symbolizes each distinct id once, while the target is
 /// attached (ClrMD reads names from the target's memory). Ids: the MethodDesc address (group by method) or the
 /// instruction pointer (group by frame); runtime frames get a tagged index of their interned name.
 /// </summary>
-internal sealed class FrameTable(GroupBy groupBy, bool runtimeFrames)
+internal sealed class ClrFrameTable(GroupBy groupBy, bool runtimeFrames)
 {
     /// <summary>Tag of ids that are not addresses (runtime frames); user-space addresses never have the top byte set.</summary>
     private const ulong SyntheticTag = 0xff00_0000_0000_0000;

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using StackDepot.Cli.Sampling;
+
+namespace StackDepot.Cli.Options;
+
+/// <summary>Snapshot options: <c>--samples</c>, <c>--interval</c>, <c>--max-frames</c>, <c>--runtime-frames</c>,
+/// <c>--group-by</c>, <c>--timeout</c>.</summary>
+internal sealed class SamplingOptions
+{
+    /// <summary>Creates the options.</summary>
+    /// <param name="defaultSamples">The default of <c>--samples</c>.</param>
+    public SamplingOptions(int defaultSamples = 1)
+    {
+        Samples = CommonOptions.Positive(new Option<int>("--samples", "-n")
+        {
+            Description = "Snapshots to take; each attaches, walks and detaches",
+            DefaultValueFactory = _ => defaultSamples,
+            HelpName = "N",
+        });
+    }
+
+    public Option<int> Samples { get; }
+
+    public Option<int> Interval { get; } = CommonOptions.NonNegative(new Option<int>("--interval")
+    {
+        Description = "Milliseconds from one snapshot's start to the next",
+        DefaultValueFactory = _ => 100,
+        HelpName = "MS",
+    });
+
+    public Option<int> MaxFrames { get; } = CommonOptions.Range(new Option<int>("--max-frames")
+    {
+        Description = "Keep at most N frames per stack (innermost); no fixed ceiling",
+        DefaultValueFactory = _ => 256,
+        HelpName = "N",
+    }, 1, 65536);
+
+    public Option<bool> RuntimeFrames { get; } = new("--runtime-frames") { Description = "Include runtime frames (helper, transition and other explicit frames)" };
+
+    public Option<string> GroupBy { get; } = new Option<string>("--group-by")
+    {
+        Description = "method: merge addresses within a method; frame: keep exact addresses (with offsets)",
+        DefaultValueFactory = _ => "method",
+    }.AcceptOnlyFromAmong("method", "frame");
+
+    public Option<int> Timeout { get; } = CommonOptions.Positive(new Option<int>("--timeout")
+    {
+        Description = "Give up a snapshot after MS milliseconds (the target is released)",
+        DefaultValueFactory = _ => 10_000,
+        HelpName = "MS",
+    });
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (Option option in new Option[] { Samples, Interval, MaxFrames, RuntimeFrames, GroupBy, Timeout })
+        {
+            command.Add(option);
+        }
+    }
+
+    /// <summary>The settings given (or defaulted).</summary>
+    public SamplingSettings Read(ParseResult parse) => new()
+    {
+        Samples = parse.GetValue(Samples),
+        IntervalMs = parse.GetValue(Interval),
+        MaxFrames = parse.GetValue(MaxFrames),
+        RuntimeFrames = parse.GetValue(RuntimeFrames),
+        GroupBy = parse.GetValue(GroupBy) == "frame" ? Sampling.GroupBy.Frame : Sampling.GroupBy.Method,
+        TimeoutMs = parse.GetValue(Timeout),
+    };
+}

@@ -1,0 +1,25 @@
+using StackDepot.Cli.Sampling;
+
+namespace StackDepot.Cli.Options;
+
+/// <summary>How to take snapshots of a target's stacks.</summary>
+internal sealed record SamplingSettings
+{
+    /// <summary>Snapshots to take (a dump holds one).</summary>
+    public int Samples { get; init; } = 1;
+
+    /// <summary>Milliseconds from the start of one snapshot to the start of the next.</summary>
+    public int IntervalMs { get; init; } = 100;
+
+    /// <summary>Frames kept per stack, the innermost ones.</summary>
+    public int MaxFrames { get; init; } = 256;
+
+    /// <summary>Whether runtime (helper, transition, native) frames are kept.</summary>
+    public bool RuntimeFrames { get; init; }
+
+    /// <summary>How frames are keyed: by method or by exact address.</summary>
+    public GroupBy GroupBy { get; init; } = GroupBy.Method;
+
+    /// <summary>Milliseconds a snapshot may take before it is given up (the target is released).</summary>
+    public int TimeoutMs { get; init; } = 10_000;
+}

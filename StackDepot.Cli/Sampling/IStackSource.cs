@@ -1,0 +1,33 @@
+using StackDepot.Reporting;
+
+namespace StackDepot.Cli.Sampling;
+
+/// <summary>
+/// A sampling engine: takes snapshots of every thread's stack as frame ids (innermost first) and names those ids.
+/// <see cref="StackSampler"/> drives any engine the same way; ClrMD's are <see cref="LiveSource"/> (attach, walk,
+/// detach) and <see cref="DumpSource"/> (a dump's one snapshot).
+/// </summary>
+internal interface IStackSource
+{
+    /// <summary>What is sampled, for messages: <c>process 4242</c>, <c>dump app.core</c>.</summary>
+    string Target { get; }
+
+    /// <summary>True when a snapshot stops a live process (how long is reported).</summary>
+    bool StopsTarget { get; }
+
+    /// <summary>The runtime version the last snapshot saw; <c>?</c> before the first.</summary>
+    string RuntimeVersion { get; }
+
+    /// <summary>Takes one snapshot. A live target is running again when this returns or throws.</summary>
+    /// <param name="budget">Time allowed for the snapshot.</param>
+    /// <param name="cancellation">Stops the snapshot early (the target is released first).</param>
+    /// <returns>The stacks of every thread.</returns>
+    /// <exception cref="SampleTimeoutException">The snapshot took longer than <paramref name="budget"/>; it is discarded.</exception>
+    /// <exception cref="CliException">The target cannot be sampled (gone, not .NET, no permission, corrupt dump...).</exception>
+    Snapshot Capture(TimeSpan budget, CancellationToken cancellation);
+
+    /// <summary>The frame a frame id of a snapshot stands for.</summary>
+    /// <param name="frameId">An id from a snapshot this source took.</param>
+    /// <returns>The frame.</returns>
+    ReportFrame GetFrame(ulong frameId);
+}

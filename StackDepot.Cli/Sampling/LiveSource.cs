@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using Microsoft.Diagnostics.Runtime;
+using Serilog;
+using StackDepot.Cli.Targets;
+using StackDepot.Reporting;
+
+namespace StackDepot.Cli.Sampling;
+
+/// <summary>Takes snapshots of a live process with ClrMD: each one attaches with suspend, walks and detaches at once.</summary>
+/// <param name="pid">The process.</param>
+/// <param name="walker">Walks the threads into frame ids and names them.</param>
+/// <param name="log">Where the stop time of each snapshot is logged (debug).</param>
+internal sealed class LiveSource(int pid, StackWalker walker, ILogger log) : IStackSource
+{
+    /// <inheritdoc/>
+    public string Target => $"process {pid}";
+
+    /// <inheritdoc/>
+    public bool StopsTarget => true;
+
+    /// <inheritdoc/>
+    public string RuntimeVersion { get; private set; } = "?";
+
+    /// <inheritdoc/>
+    public ReportFrame GetFrame(ulong frameId) => walker.Frames.Get(frameId);
+
+    /// <summary>
+    /// Attaches to the process (suspending it), walks every thread and detaches. The target is released before this
+    /// returns or throws, whatever happens (error, timeout, cancellation).
+    /// </summary>
+    public Snapshot Capture(TimeSpan budget, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        DataTarget? target = null;
+        var frozen = Stopwatch.StartNew();
+        try
+        {
+            target = Attach(pid);
+            ClrInfo clr = ClrRuntimes.Find(target)
+                ?? throw new CliException(ExitCode.NotDotNet, $"process {pid} does not run a .NET (Core) runtime stackdepot can inspect");
+            RuntimeVersion = ClrRuntimes.VersionOf(clr);
+            StackWalker.Check(frozen, budget, cancellation);
+            using ClrRuntime runtime = ClrRuntimes.Create(clr, $"process {pid}");
+            Snapshot snapshot = walker.Walk(runtime, frozen, budget, cancellation);
+            snapshot.Frozen = frozen.Elapsed;
+            return snapshot;
+        }
+        finally
+        {
+            target?.Dispose(); // detaches: the target runs again
+            frozen.Stop();
+            log.Debug("Process {Pid} was stopped for {Ms:0.0} ms", pid, frozen.Elapsed.TotalMilliseconds);
+        }
+    }
+
+    private static DataTarget Attach(int pid)
+    {
+        try
+        {
+            return DataTarget.AttachToProcess(pid, suspend: true);
+        }
+        catch (Exception e) when (e is ArgumentException or DirectoryNotFoundException or FileNotFoundException || !DotNetProcess.Exists(pid))
+        {
+            throw new CliException(ExitCode.NoSuchProcess, $"no such process: {pid}", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw DotNetProcess.PermissionDenied(pid, e);
+        }
+        catch (ClrDiagnosticsException e) when (e.Message.Contains("PTRACE_ATTACH", StringComparison.Ordinal) || e.Message.Contains("ermission", StringComparison.Ordinal))
+        {
+            throw DotNetProcess.PermissionDenied(pid, e);
+        }
+        catch (Exception e) when (e is ClrDiagnosticsException or IOException or InvalidOperationException or PlatformNotSupportedException)
+        {
+            throw new CliException(ExitCode.Failure, $"cannot attach to process {pid}: {e.Message}", e);
+        }
+    }
+}

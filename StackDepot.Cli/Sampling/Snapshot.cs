@@ -1,0 +1,16 @@
+namespace StackDepot.Cli.Sampling;
+
+/// <summary>The stacks of every live managed thread at one moment.</summary>
+internal sealed class Snapshot
+{
+    public List<ThreadStack> Threads { get; } = [];
+
+    /// <summary>Stacks cut at <c>--max-frames</c>.</summary>
+    public int Truncated { get; set; }
+
+    /// <summary>Walks stopped because the stack pointer stopped moving (corrupt stack or unwinder loop).</summary>
+    public int StoppedWalks { get; set; }
+
+    /// <summary>How long the target was stopped (attach to detach); zero for dumps.</summary>
+    public TimeSpan Frozen { get; set; }
+}
