@@ -207,16 +207,19 @@ internal sealed class LineProcess : IDisposable
 /// The test target: five threads parked in FiveChain, three in ThreeChain. Started once for the collection; the
 /// tests check after every capture that it still answers (it was not left frozen).
 /// </summary>
-public sealed class TargetFixture : IAsyncLifetime
+public class TargetFixture : IAsyncLifetime
 {
     private LineProcess? _target;
 
     public int Pid { get; private set; }
 
+    /// <summary>The target's arguments (its scenario).</summary>
+    protected virtual string[] Arguments => [];
+
     public async Task InitializeAsync()
     {
         Assert.True(File.Exists(TestPaths.TargetDll), "target not built: " + TestPaths.TargetDll);
-        _target = new LineProcess(DotnetHost.Find(), [TestPaths.TargetDll]);
+        _target = new LineProcess(DotnetHost.Find(), [TestPaths.TargetDll, .. Arguments]);
         string ready = await _target.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
         Pid = int.Parse(ready["READY ".Length..], System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(_target.Process.Id, Pid);
@@ -254,6 +257,12 @@ public sealed class TargetFixture : IAsyncLifetime
 
         return Task.CompletedTask;
     }
+}
+
+/// <summary>The test target in its <c>names</c> scenario: also one thread parked in each code shape of the naming tests.</summary>
+public sealed class NamesTargetFixture : TargetFixture
+{
+    protected override string[] Arguments => ["names"];
 }
 
 /// <summary>All CLI tests share one target and run one after another (only one tracer can attach at a time).</summary>

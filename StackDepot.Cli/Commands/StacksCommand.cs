@@ -34,17 +34,17 @@ internal static class StacksCommand
         using OutputFile output = OutputFile.Open(settings.Report.OutputPath, context.Console, settings.Report.Formatter.IsBinary);
         SamplingSettings sampling = settings.Sampling;
         string? dumpPath = settings.Target.DumpPath;
-        var frames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames);
-        var walker = new StackWalker(frames, sampling.MaxFrames);
         var properties = new Dictionary<string, string>();
         string title;
+        ClrFrameTable frames;
         IStackSource source;
         if (dumpPath is not null)
         {
             DumpSource.Check(dumpPath);
             title = $"Stacks in dump {Path.GetFileName(dumpPath)}";
             properties["dump"] = dumpPath;
-            source = new DumpSource(dumpPath, walker);
+            frames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames, sampling.RawNames);
+            source = new DumpSource(dumpPath, new StackWalker(frames, sampling.MaxFrames));
         }
         else
         {
@@ -54,8 +54,13 @@ internal static class StacksCommand
             title = $"Stacks of {processName} (pid {pid})";
             properties["pid"] = DotNetProcess.Text(pid);
             properties["process"] = processName;
-            source = new LiveSource(pid, walker, context.Log);
+            // The target's files (assemblies, PDBs) as it sees them, also inside a container.
+            string? root = OperatingSystem.IsLinux() ? $"/proc/{DotNetProcess.Text(pid)}/root" : null;
+            frames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames, sampling.RawNames, root);
+            source = new LiveSource(pid, new StackWalker(frames, sampling.MaxFrames), context.Log);
         }
+
+        using ClrFrameTable closeFrames = frames;
 
         int samples = dumpPath is null ? sampling.Samples : 1;
         if (dumpPath is not null && sampling.Samples > 1)
@@ -63,7 +68,8 @@ internal static class StacksCommand
             context.Log.Warning("A dump holds one snapshot; --samples {Samples} is ignored", sampling.Samples);
         }
 
-        using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames, Name = "stackdepot-cli" });
+        // One more frame than --max-frames: a cut stack ends with the (truncated) marker.
+        using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames + 1, Name = "stackdepot-cli" });
         var builder = new StackReportBuilder(depot, [samples == 1 ? ReportValueType.Threads : ReportValueType.Samples], source.GetFrame);
         SampleRunStats stats = await SampleProgress.RunAsync(context.Console, samples, settings.Quiet, progress =>
             StackSampler.RunAsync(source, samples, TimeSpan.FromMilliseconds(sampling.IntervalMs), TimeSpan.FromMilliseconds(sampling.TimeoutMs),
@@ -96,7 +102,7 @@ internal static class StacksCommand
             properties["stopped walks"] = $"{stats.StoppedWalks} (stack pointer stopped moving)";
         }
 
-        StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties);
+        StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties, CliVersion.Producer);
         context.Log.Debug("{Distinct} distinct stacks, {Symbolized} frames symbolized, depot: {Stats}", builder.DistinctStacks, frames.Symbolized, depot.GetStats());
         StackReportWriter.Write(result, settings.Report.Formatter, output.Stream);
         output.Commit();

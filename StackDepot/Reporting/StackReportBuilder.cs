@@ -127,8 +127,9 @@ public sealed class StackReportBuilder
     /// <param name="top">Keep at most this many stacks (the largest); 0 keeps all.</param>
     /// <param name="minValue">Keep only stacks whose first value is at least this.</param>
     /// <param name="properties">Header facts, in display order. A <c>distinct stacks</c> fact is added when absent.</param>
+    /// <param name="producer">The program making the report and its version (<see cref="StackReport.Producer"/>).</param>
     /// <returns>The report; entries sorted by their first value, largest first, ties in first-seen order.</returns>
-    public StackReport Build(string title, int top = 0, long minValue = 0, IReadOnlyDictionary<string, string>? properties = null)
+    public StackReport Build(string title, int top = 0, long minValue = 0, IReadOnlyDictionary<string, string>? properties = null, string? producer = null)
     {
         ArgumentNullException.ThrowIfNull(title);
         ArgumentOutOfRangeException.ThrowIfNegative(top);
@@ -196,6 +197,7 @@ public sealed class StackReportBuilder
         return new StackReport
         {
             Title = title,
+            Producer = producer,
             ValueTypes = ValueTypes,
             Entries = entries,
             Totals = totals,

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Prints the raw naming corpus (signature, method name, generic parameter names; tab-separated, sorted, unique) read
-# with ClrMD from two live processes: the shapes workload and an ASP.NET Core app under load. The expected readable
-# names in ../clrmd-method-names.tsv are written by hand from this output. Needs ptrace rights (root) and python3.
+# with ClrMD from two live processes: the CLI test target in its "names" scenario (every shape of
+# StackDepot.Tests/Naming/CorpusShapes.cs parked on its own thread) and an ASP.NET Core app under load. The expected
+# readable names in ../clrmd-method-names.tsv are written by hand from this output. Needs ptrace rights (root),
+# curl and python3.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
@@ -21,21 +23,21 @@ project() { # name, sdk, extra items
 </Project>
 XML
 }
-project Workload Microsoft.NET.Sdk "<Compile Include=\"$root/StackDepot.Tests/Naming/CorpusShapes.cs\" />"
-cp "$here/Workload.cs" "$work/Workload/Program.cs"
+dotnet build "$root/StackDepot.Cli.Tests.Target" -c Release -o "$work/bin/Target" >&2
 project Web Microsoft.NET.Sdk.Web ""
 cp "$here/Web.cs" "$work/Web/Program.cs"
 project Dumper Microsoft.NET.Sdk "<PackageReference Include=\"Microsoft.Diagnostics.Runtime\" Version=\"$clrmd\" />"
 cp "$here/Dumper.cs" "$work/Dumper/Program.cs"
-for p in Workload Web Dumper; do
+for p in Web Dumper; do
   dotnet build "$work/$p" -c Release -o "$work/bin/$p" >&2
 done
 
 dump() { for _ in 1 2 3 4 5 6; do dotnet "$work/bin/Dumper/Dumper.dll" "$1"; sleep 0.5; done; }
 
-coproc WORKLOAD { dotnet "$work/bin/Workload/Workload.dll"; }
-read -r ready pid <&"${WORKLOAD[0]}"
+coproc TARGET { dotnet "$work/bin/Target/StackDepot.Cli.Tests.Target.dll" names; }
+read -r ready pid <&"${TARGET[0]}"
 [ "$ready" = READY ] && dump "$pid" > "$work/names.tsv"
+echo exit >&"${TARGET[1]}"
 
 dotnet "$work/bin/Web/Web.dll" http://127.0.0.1:5077 >&2 &
 web=$!

@@ -1,34 +1,25 @@
-// The corpus workload: runs every shape of StackDepot.Tests/Naming/CorpusShapes.cs on its own thread (or thread-pool
-// work item) and parks it inside Probe.Here(), then prints "READY <pid>" and waits for a line on stdin.
-// Built and run by generate.sh; not part of the test build.
-namespace Corpus.Shapes;
+using System.Runtime.CompilerServices;
+using Corpus.Shapes;
 
-public static class Probe
+namespace StackDepot.Cli.Tests.Target;
+
+/// <summary>
+/// The <c>names</c> scenario: besides the two chains, one thread (or thread-pool work item) parked in each code
+/// shape whose frame names the CLI must print as written: async methods (before and after their first await),
+/// generic async methods, lambdas, local functions, iterators, async iterators, nested generic types, and one method
+/// parked on two different lines.
+/// </summary>
+internal static class NamingScenario
 {
-    private static readonly object Gate = new();
-    private static int _parked;
+    private static int _dummy;
 
-    public static int Parked => Volatile.Read(ref _parked); // pairs with the increment in Here
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    public static void Here()
-    {
-        lock (Gate)
-        {
-            Interlocked.Increment(ref _parked); // pairs with the read in Parked
-            Monitor.Wait(Gate);
-        }
-    }
-}
-
-public static class Program
-{
-    public static void Main()
+    /// <summary>Starts every shape and returns once each has parked.</summary>
+    public static void StartAndWait()
     {
         var s = new Shapes();
         var shapes = new List<Action>
         {
-            () => new Outer<string>.Inner<int>().Method("a", 1, 2L, [], ref Dummy, out _, Guid.Empty, [1], new int[1, 1], null, (1, "x")),
+            () => new Outer<string>.Inner<int>().Method("a", 1, 2L, [], ref _dummy, out _, Guid.Empty, [1], new int[1, 1], null, (1, "x")),
             () => { int r = 0; new Outer<int>.Inner<string>().Method<object>(1, "b", new object(), [], ref r, out _, Guid.Empty, [1], new int[1, 1], 5, (1, "x")); },
             () => _ = new Shapes("park"),
             () => _ = s.Property,
@@ -54,6 +45,8 @@ public static class Program
             () => new GenericHost<string>().RunAsync("x").GetAwaiter().GetResult(),
             () => new GenericHost<int>().RunAsync(1).GetAwaiter().GetResult(),
             () => new GenericHost<Version>().Lambda(new Version()),
+            () => TwoLines(first: true),
+            () => TwoLines(first: false),
         };
 
         foreach (Action shape in shapes)
@@ -63,14 +56,23 @@ public static class Program
 
         while (Probe.Parked < shapes.Count)
         {
-            Thread.Sleep(10);
+            Thread.Sleep(1);
         }
-
-        Console.WriteLine($"READY {Environment.ProcessId}");
-        Console.ReadLine();
     }
 
-    private static int Dummy;
+    /// <summary>One method, parked on two lines: grouped by method its frame has no single line.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void TwoLines(bool first)
+    {
+        if (first)
+        {
+            Probe.Here(); // first line
+        }
+        else
+        {
+            Probe.Here(); // second line
+        }
+    }
 
     private static unsafe void CallPointers()
     {
