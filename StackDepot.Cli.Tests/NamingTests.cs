@@ -36,25 +36,26 @@ public sealed class NamingTests(NamesTargetFixture target) : IClassFixture<Names
             Shapes + "StaticLocalFunction()+StaticLocal(string)",
             Shapes + "LambdaInLocalFunction()+lambda",
             Shapes + "LambdaInLocalFunction()+LocalWithLambda()",
-            Shapes + "GenericLambda<int>()+lambda",
-            Shapes + "GenericLambda<T>()+lambda",
-            Shapes + "PlainAsync()",
+            Shapes + "GenericLambda<int>(int)+lambda",
+            Shapes + "GenericLambda<T>(T)+lambda",
+            Shapes + "PlainAsync(int)",
             Shapes + "ResumedAsync()",
-            Shapes + "GenericAsync<int>()",
-            Shapes + "GenericAsync<T>()",
-            Shapes + "Iterator()",
-            Shapes + "AsyncIterator()",
+            Shapes + "GenericAsync<int>(int)",
+            Shapes + "GenericAsync<T>(T)",
+            Shapes + "Iterator(int)",
+            Shapes + "AsyncIterator(int)",
             Shapes + "AsyncLambdaHost()+lambda",
-            Shapes + "AsyncLocalHost()+LocalAsync()",
+            Shapes + "AsyncLocalHost()+LocalAsync(int)",
             Shapes + "Pointers(byte*, ref Span<byte>)",
             Shapes + "get_Property()",
             Shapes + ".ctor(string)",
             "Corpus.Shapes.ValueShape.GetEnumerator()",
             "Corpus.Shapes.ValueShape.System.Collections.IEnumerable.GetEnumerator()",
-            "Corpus.Shapes.GenericHost<T>.RunAsync()",
-            "Corpus.Shapes.GenericHost<int>.RunAsync()",
-            "Corpus.Shapes.GenericHost<T>.Lambda()+lambda",
-            "Corpus.Shapes.Outer<TOuter>.Inner<int>.Method<long>(TOuter, int, long, List<long>, ref int, ref string, ref Guid, int[], int[,], int?, (int, string))",
+            "Corpus.Shapes.GenericHost<T>.RunAsync(T)",
+            "Corpus.Shapes.GenericHost<int>.RunAsync(int)",
+            "Corpus.Shapes.GenericHost<T>.Lambda(T)+lambda",
+            "Corpus.Shapes.Outer<TOuter>.Inner<int>.Method<long>(TOuter, int, long, List<long>, ref int, out string, in Guid, int[], int[,], int?, (int, string))",
+            "Corpus.Shapes.Outer<int>.Inner<TInner>.Method<TMethod>(int, TInner, TMethod, List<TMethod>, ref int, out string, in Guid, int[], int[,], int?, (int, string))",
         ];
         foreach (string name in expected)
         {
@@ -74,9 +75,9 @@ public sealed class NamingTests(NamesTargetFixture target) : IClassFixture<Names
         Assert.Equal("System.Threading.ThreadPoolWorkQueue.Dispatch()", resumed.Frames[Array.IndexOf(resumed.Frames, Shapes + "ResumedAsync()") + 1]);
 
         // Before its first await: the stub that started the state machine is one frame with it, right on its caller.
-        JsonStack started = Reports.Single(stacks, Shapes + "PlainAsync()");
+        JsonStack started = Reports.Single(stacks, Shapes + "PlainAsync(int)");
         Assert.Single(started.Frames, f => f.StartsWith(Shapes + "PlainAsync(", StringComparison.Ordinal));
-        Assert.Equal("StackDepot.Cli.Tests.Target.NamingScenario.StartAndWait()+lambda", started.Frames[Array.IndexOf(started.Frames, Shapes + "PlainAsync()") + 1]);
+        Assert.Equal("StackDepot.Cli.Tests.Target.NamingScenario.StartAndWait()+lambda", started.Frames[Array.IndexOf(started.Frames, Shapes + "PlainAsync(int)") + 1]);
     }
 
     [Fact]
@@ -84,8 +85,9 @@ public sealed class NamingTests(NamesTargetFixture target) : IClassFixture<Names
     {
         List<JsonStack> stacks = await StacksAsync("--runtime-frames");
 
-        JsonStack started = Reports.Single(stacks, Shapes + "PlainAsync()");
-        Reports.AssertInOrder(started.Frames, Shapes + "PlainAsync()", "System.Runtime.CompilerServices.AsyncMethodBuilderCore.Start<", Shapes + "PlainAsync(int)");
+        // The state machine's body and its stub both read PlainAsync(int); the builder's Start sits between them.
+        JsonStack started = Reports.Single(stacks, "System.Runtime.CompilerServices.AsyncMethodBuilderCore.Start<Shapes.<PlainAsync>");
+        Reports.AssertInOrder(started.Frames, Shapes + "PlainAsync(int)", "System.Runtime.CompilerServices.AsyncMethodBuilderCore.Start<", Shapes + "PlainAsync(int)");
         JsonStack resumed = Reports.Single(stacks, Shapes + "ResumedAsync()");
         Reports.AssertInOrder(resumed.Frames, Shapes + "ResumedAsync()", "System.Runtime.CompilerServices.AsyncTaskMethodBuilder<", "System.Threading.ThreadPoolWorkQueue.Dispatch()");
         Assert.Contains(resumed.Frames, f => f.Contains(".AsyncStateMachineBox<", StringComparison.Ordinal));
@@ -116,10 +118,16 @@ public sealed class NamingTests(NamesTargetFixture target) : IClassFixture<Names
         AssertLine(frames, Shapes + "ResumedAsync()", "CorpusShapes.cs",
             SourceLine("StackDepot.Tests/Naming/CorpusShapes.cs", "Probe.Here();", after: "public async Task ResumedAsync()"));
 
+        // The return address of this call is the first instruction of the next statement (return value;): the line
+        // is the call's, found at the address before the return address.
+        AssertLine(frames, "Corpus.Shapes.GenericHost<T>.RunAsync(T)", "CorpusShapes.cs",
+            SourceLine("StackDepot.Tests/Naming/CorpusShapes.cs", "Probe.Here();", after: "public async Task<T> RunAsync(T value)"));
+
         // Grouped by method, a method seen on two lines has its file and no line; grouped by frame, each has its own.
-        JsonElement twoLines = Assert.Single(frames, f => f.GetProperty("name").GetString() == "StackDepot.Cli.Tests.Target.NamingScenario.TwoLines(bool)");
-        Assert.EndsWith("NamingScenario.cs", twoLines.GetProperty("file").GetString()!, StringComparison.Ordinal);
-        Assert.False(twoLines.TryGetProperty("line", out _), twoLines.ToString());
+        JsonElement[] twoLines = [.. frames.Where(f => f.GetProperty("name").GetString() == "StackDepot.Cli.Tests.Target.NamingScenario.TwoLines(bool)")];
+        Assert.Equal(2, twoLines.Length); // one stack per caller, the same frame in both
+        Assert.All(twoLines, f => Assert.EndsWith("NamingScenario.cs", f.GetProperty("file").GetString()!, StringComparison.Ordinal));
+        Assert.All(twoLines, f => Assert.False(f.TryGetProperty("line", out _), f.ToString()));
 
         CliResult exact = await Cli.RunAsync("stacks", "--pid", Pid, "--format", "json", "--top", "0", "--group-by", "frame");
         Assert.True(exact.ExitCode == 0, exact.ToString());

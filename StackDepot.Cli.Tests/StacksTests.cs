@@ -27,7 +27,7 @@ public sealed class StacksTests(TargetFixture target) : IAsyncLifetime
         Assert.StartsWith("3 threads (", three[0]);
         Assert.Matches(@"^  thread ids: \d+, \d+, \d+, \d+, \d+$", five[1]);
         Reports.AssertInOrder(five.Skip(2).ToArray(), Reports.Park, Reports.FiveInner, Reports.FiveMiddle, Reports.FiveOuter);
-        Assert.Contains("    StackDepot.Cli.Tests.Target!" + Reports.FiveInner, five);
+        Assert.Contains(five, l => l.StartsWith("    StackDepot.Cli.Tests.Target!" + Reports.FiveInner + "  at ", StringComparison.Ordinal));
         Assert.Contains($"  pid:", result.StdOut, StringComparison.Ordinal);
         Assert.Contains("  process:         StackDepot.Cli.Tests.Target", result.StdOut, StringComparison.Ordinal);
         Assert.DoesNotContain("0x", five[2..].First(l => l.Contains(Reports.FiveInner, StringComparison.Ordinal)), StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Diagnostics.Runtime;
 using StackDepot.Capture;
@@ -6,10 +7,12 @@ using StackDepot.Naming;
 namespace StackDepot.Cli.Sampling;
 
 /// <summary>
-/// Names ClrMD methods in the product's one naming style (<see cref="ReadableNameFormatter"/>, the same rules as the
-/// in-process symbolizer) or, with <c>--raw-names</c>, exactly as the runtime prints them; finds source lines through
-/// the portable PDBs next to the target's assemblies (<see cref="SourceLineResolver"/>, shared with the in-process
-/// path). Used while the target is attached: ClrMD reads names and code maps from the target's memory.
+/// Names ClrMD methods in the product's one naming style (<see cref="ReadableNameFormatter"/>, the rules of the
+/// in-process symbolizer) or, with <c>--raw-names</c>, exactly as the runtime prints them, and finds source lines
+/// through the portable PDBs next to the target's assemblies (<see cref="SourceLineResolver"/>, shared with the
+/// in-process path). Work is split so the target is stopped no longer than needed: while attached, only what ClrMD
+/// reads from the target's memory (<see cref="Read"/>, <see cref="TryGetILOffset"/>); after, the assembly metadata
+/// (<see cref="MetadataNameResolver"/>) and PDBs are read from disk (<see cref="Text"/>, <see cref="FindLine"/>).
 /// </summary>
 /// <param name="rawNames">Print the runtime's signature (<c>ClrMethod.Signature</c>) unchanged.</param>
 /// <param name="fileSystemRoot">Prefix that makes the target's file paths readable here (<c>/proc/PID/root</c>
@@ -17,57 +20,85 @@ namespace StackDepot.Cli.Sampling;
 internal sealed class ClrFrameNamer(bool rawNames, string? fileSystemRoot) : IDisposable
 {
     private readonly SourceLineResolver _lines = new();
+    private readonly MetadataNameResolver _metadata = new();
 
-    /// <summary>Names <paramref name="method"/>; never throws for what the target holds.</summary>
-    public ClrMethodName Name(ClrMethod method)
+    /// <summary>Reads what is needed to name <paramref name="method"/> (while attached); never throws for what the
+    /// target holds.</summary>
+    public ClrMethodName Read(ClrMethod method)
     {
         string raw = method.Signature ?? ((method.Type?.Name ?? "?") + "." + (method.Name ?? "?"));
+        ClrModule? module = method.Type?.Module;
+        string? path = module is null || module.IsDynamic || string.IsNullOrEmpty(module.Name) ? null : MapPath(module.Name);
+        Guid buildId = Guarded(() => module?.Pdb?.Guid ?? Guid.Empty, Guid.Empty);
         MethodSyntax? parsed = MetadataNameParser.TryParseSignature(raw, method.Name);
         if (parsed is null)
         {
-            return new ClrMethodName(raw, raw, IsStateMachine: false, IsPlumbing: false);
+            return new ClrMethodName(raw, null, raw, false, false, ModuleName(module), path, buildId, method.MetadataToken);
         }
 
-        MethodDisplay display = ReadableNameFormatter.Describe(new MethodSyntax
+        parsed = new MethodSyntax
         {
             DeclaringType = parsed.DeclaringType,
             Name = parsed.Name,
             GenericArguments = parsed.GenericArguments,
             Parameters = parsed.Parameters,
-            TypeParameterNames = TypeParameterNames(method.Type),
-        });
-        return new ClrMethodName(rawNames ? raw : display.Text, display.WrittenMethod, display.IsStateMachine, display.IsPlumbing);
+            TypeParameterNames = Guarded(() => TypeParameterNames(method.Type), null),
+        };
+        MethodDisplay display = ReadableNameFormatter.Describe(parsed);
+        return new ClrMethodName(raw, parsed, display.WrittenMethod, display.IsStateMachine, display.IsPlumbing,
+            ModuleName(module), path, buildId, method.MetadataToken);
     }
 
     /// <summary>
-    /// The source position of <paramref name="ip"/> in <paramref name="method"/>: native address to IL offset through
-    /// ClrMD's map of the code, IL offset to the sequence point at or before it through the module's PDB.
+    /// The IL offset of <paramref name="ip"/> in <paramref name="method"/>, from ClrMD's map of the method's code (while
+    /// attached). False when the map does not cover the address: ClrMD's own <c>GetILOffset</c> then guesses, which
+    /// would print a wrong line (it also compares end addresses inclusively, so a return address at the start of the
+    /// next statement's code gets the call's statement, but a thread stopped right there gets the wrong one).
     /// </summary>
     /// <param name="method">The method.</param>
     /// <param name="ip">The frame's instruction pointer.</param>
-    /// <param name="isReturnAddress">True for a frame that is waiting for a call to return (every frame but one
-    /// the thread was stopped in): its instruction pointer is the instruction after the call, which may belong to the
-    /// next statement, so the call's own address (<paramref name="ip"/> - 1) is looked up, as debuggers do.</param>
-    public SourceLine FindLine(ClrMethod method, ulong ip, bool isReturnAddress)
+    /// <param name="isReturnAddress">True for a frame that is waiting for a call to return (every frame but one the
+    /// thread was stopped in): its instruction pointer is the instruction after the call, which may belong to the next
+    /// statement, so the call's own address (<paramref name="ip"/> - 1) is looked up.</param>
+    /// <param name="ilOffset">The IL offset; the prolog counts as offset 0.</param>
+    public static bool TryGetILOffset(ClrMethod method, ulong ip, bool isReturnAddress, out int ilOffset)
     {
-        try
+        const int Prolog = -2;
+        ilOffset = -1;
+        ulong address = isReturnAddress ? ip - 1 : ip;
+        ImmutableArray<ILToNativeMap> map = Guarded(() => method.ILOffsetMap, default);
+        foreach (ILToNativeMap entry in map.IsDefault ? [] : map)
         {
-            ClrModule? module = method.Type?.Module;
-            if (module is null || module.IsDynamic || string.IsNullOrEmpty(module.Name) || !TryGetILOffset(method, isReturnAddress ? ip - 1 : ip, out int ilOffset))
+            // End addresses are exclusive (each range ends where the next starts); the map lists every code version.
+            if (address >= entry.StartAddress && address < entry.EndAddress)
             {
-                return default;
+                ilOffset = entry.ILOffset == Prolog ? 0 : entry.ILOffset;
+                return ilOffset >= 0;
             }
+        }
 
-            Guid buildId = module.Pdb?.Guid ?? Guid.Empty;
-            return _lines.TryResolve(MapPath(module.Name), buildId, method.MetadataToken, ilOffset, out string? file, out int line, out _)
-                ? new SourceLine(file, line)
-                : default;
-        }
-        catch (Exception e) when (e is InvalidOperationException or IOException or ArgumentException or OverflowException or BadImageFormatException)
-        {
-            return default; // a line is best effort: an unreadable code map or module never fails a sample
-        }
+        return false;
     }
+
+    /// <summary>The name to print (after the target is released): the runtime's, or the readable one completed from
+    /// the assembly's metadata (parameters of the method an async state machine or lambda was written in, generic
+    /// parameter names, <c>out</c> and <c>in</c>).</summary>
+    public string Text(ClrMethodName name)
+    {
+        if (rawNames || name.Parsed is null)
+        {
+            return name.Raw;
+        }
+
+        MethodSyntax method = name.AssemblyPath is null ? name.Parsed : _metadata.Resolve(name.Parsed, name.AssemblyPath, name.BuildId, name.Token);
+        return ReadableNameFormatter.Format(method);
+    }
+
+    /// <summary>The source position of <paramref name="ilOffset"/> in the method (after the target is released).</summary>
+    public (string? File, int Line) FindLine(ClrMethodName name, int ilOffset) =>
+        name.AssemblyPath is not null && _lines.TryResolve(name.AssemblyPath, name.BuildId, name.Token, ilOffset, out string? file, out int line, out _)
+            ? (file, line)
+            : (null, 0);
 
     /// <summary>
     /// Where <paramref name="ip"/> is in its method's code: <c>+ 0x1a</c> from the start of the hot code (or
@@ -90,8 +121,14 @@ internal sealed class ClrFrameNamer(bool rawNames, string? fileSystemRoot) : IDi
         return "@ 0x" + ip.ToString("x", CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The module's file name without <c>.dll</c>/<c>.exe</c>; <c>dynamic</c> for a module built in memory.</summary>
-    public static string? ModuleName(ClrModule? module)
+    /// <summary>Closes the assembly files and PDB readers.</summary>
+    public void Dispose()
+    {
+        _lines.Dispose();
+        _metadata.Dispose();
+    }
+
+    private static string? ModuleName(ClrModule? module)
     {
         if (module is null)
         {
@@ -110,38 +147,23 @@ internal sealed class ClrFrameNamer(bool rawNames, string? fileSystemRoot) : IDi
             : file;
     }
 
-    /// <summary>Closes the PDB readers.</summary>
-    public void Dispose() => _lines.Dispose();
-
-    // The IL offset of the map entry that holds the address; none when the map does not cover it (ClrMD's own
-    // GetILOffset then guesses, which would print a wrong line). The prolog counts as the first statement.
-    private static bool TryGetILOffset(ClrMethod method, ulong address, out int ilOffset)
+    private static string[]? TypeParameterNames(ClrType? type)
     {
-        const int Prolog = -2;
-        ilOffset = -1;
-        System.Collections.Immutable.ImmutableArray<ILToNativeMap> map = method.ILOffsetMap;
-        foreach (ILToNativeMap entry in map.IsDefault ? [] : map)
-        {
-            if (address >= entry.StartAddress && address <= entry.EndAddress)
-            {
-                ilOffset = entry.ILOffset == Prolog ? 0 : entry.ILOffset;
-                return ilOffset >= 0;
-            }
-        }
-
-        return false;
+        string[]? names = type?.EnumerateGenericParameters().Select(p => p.Name ?? "").ToArray();
+        return names is { Length: > 0 } && names.All(n => n.Length > 0) ? names : null;
     }
 
-    private static string[]? TypeParameterNames(ClrType? type)
+    // What ClrMD reads from a damaged or partial target (a dump without the image, metadata being unloaded) can fail:
+    // the name or line is then less complete, never an error.
+    private static T Guarded<T>(Func<T> read, T fallback)
     {
         try
         {
-            string[]? names = type?.EnumerateGenericParameters().Select(p => p.Name ?? "").ToArray();
-            return names is { Length: > 0 } && names.All(n => n.Length > 0) ? names : null;
+            return read();
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or ArgumentException or BadImageFormatException)
+        catch (Exception e) when (e is InvalidOperationException or IOException or ArgumentException or OverflowException or BadImageFormatException or InvalidDataException)
         {
-            return null;
+            return fallback;
         }
     }
 

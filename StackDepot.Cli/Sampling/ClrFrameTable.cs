@@ -5,11 +5,12 @@ using StackDepot.Reporting;
 namespace StackDepot.Cli.Sampling;
 
 /// <summary>
-/// Turns ClrMD frames into 64-bit frame ids for the depot and names each distinct id once, while the target is
-/// attached (ClrMD reads names from the target's memory). Ids: the MethodDesc address (group by method) or the
+/// Turns ClrMD frames into 64-bit frame ids for the depot, reading each distinct id's method once while the target is
+/// attached (ClrMD reads names from the target's memory), and names ids when a report is built, after the target is
+/// released (metadata and PDBs are read from disk then). Ids: the MethodDesc address (group by method) or the
 /// instruction pointer (group by frame); runtime frames and the <c>(truncated)</c> marker get a tagged index of their
-/// interned name. Source lines are found for every address seen (each once): a frame prints its line when all its
-/// addresses were on that one line (always so when grouping by frame), else its file alone.
+/// interned name. A frame prints its source line when all its addresses were on that one line (always so when grouping
+/// by frame), else its file alone.
 /// </summary>
 internal sealed class ClrFrameTable : IDisposable
 {
@@ -20,9 +21,12 @@ internal sealed class ClrFrameTable : IDisposable
     /// <summary>Tag of ids that are not addresses (runtime frames); user-space addresses never have the top byte set.</summary>
     private const ulong SyntheticTag = 0xff00_0000_0000_0000;
 
+    /// <summary>Distinct IL offsets kept per frame: two already tell that a method-grouped frame has no one line.</summary>
+    private const int MaxLinesPerFrame = 64;
+
     private readonly Dictionary<ulong, Entry> _frames = [];
     private readonly Dictionary<string, ulong> _syntheticIds = new(StringComparer.Ordinal);
-    private readonly Dictionary<ulong, SourceLine> _lineByAddress = [];
+    private readonly Dictionary<ulong, int> _ilOffsetByAddress = [];
     private readonly ClrFrameNamer _namer;
 
     /// <summary>Creates a table.</summary>
@@ -50,7 +54,7 @@ internal sealed class ClrFrameTable : IDisposable
     /// <summary>The id of <paramref name="frame"/>, naming it on first sight; false for frames left out (runtime
     /// frames and async plumbing, unless <see cref="RuntimeFrames"/>).</summary>
     /// <param name="frame">The frame.</param>
-    /// <param name="isReturnAddress">The frame waits for a call to return (see <see cref="ClrFrameNamer.FindLine"/>).</param>
+    /// <param name="isReturnAddress">The frame waits for a call to return (see <see cref="ClrFrameNamer.TryGetILOffset"/>).</param>
     /// <param name="id">The frame id.</param>
     /// <param name="method">For a managed frame, how its method reads; null for runtime frames.</param>
     public bool TryIdentify(ClrStackFrame frame, bool isReturnAddress, out ulong id, out ClrMethodName? method)
@@ -62,9 +66,7 @@ internal sealed class ClrFrameTable : IDisposable
             id = GroupBy == GroupBy.Method ? clrMethod.MethodDesc : ip;
             if (!_frames.TryGetValue(id, out Entry? entry))
             {
-                ClrMethodName name = _namer.Name(clrMethod);
-                string text = GroupBy == GroupBy.Method ? name.Text : name.Text + " " + ClrFrameNamer.CodeOffset(ip, clrMethod.HotColdInfo);
-                entry = new Entry(name, text, ClrFrameNamer.ModuleName(clrMethod.Type?.Module), GroupBy == GroupBy.Method ? 0 : ip);
+                entry = new Entry(_namer.Read(clrMethod), GroupBy == GroupBy.Method ? null : ClrFrameNamer.CodeOffset(ip, clrMethod.HotColdInfo), GroupBy == GroupBy.Method ? 0 : ip);
                 _frames.Add(id, entry);
             }
 
@@ -74,14 +76,19 @@ internal sealed class ClrFrameTable : IDisposable
                 return false;
             }
 
+            // Each address is mapped once (a read of the target's code map); later snapshots find it here.
             ulong address = isReturnAddress ? ip - 1 : ip;
-            if (!_lineByAddress.TryGetValue(address, out SourceLine line))
+            if (!_ilOffsetByAddress.TryGetValue(address, out int ilOffset))
             {
-                line = _namer.FindLine(clrMethod, ip, isReturnAddress);
-                _lineByAddress.Add(address, line);
+                ilOffset = ClrFrameNamer.TryGetILOffset(clrMethod, ip, isReturnAddress, out int found) ? found : -1;
+                _ilOffsetByAddress.Add(address, ilOffset);
             }
 
-            entry.Saw(line);
+            if (ilOffset >= 0 && entry.ILOffsets.Count < MaxLinesPerFrame)
+            {
+                entry.ILOffsets.Add(ilOffset);
+            }
+
             return true;
         }
 
@@ -104,14 +111,53 @@ internal sealed class ClrFrameTable : IDisposable
         return true;
     }
 
-    /// <summary>The frame of an id returned by <see cref="TryIdentify"/> or <see cref="TruncatedId"/>.</summary>
-    public ReportFrame Get(ulong id) =>
-        _frames.TryGetValue(id, out Entry? frame)
-            ? frame.ToReportFrame()
-            : new ReportFrame("0x" + id.ToString("x", CultureInfo.InvariantCulture), null, id);
+    /// <summary>The frame of an id returned by <see cref="TryIdentify"/> or <see cref="TruncatedId"/> (call it after
+    /// the target is released: it reads assembly metadata and PDBs from disk).</summary>
+    public ReportFrame Get(ulong id)
+    {
+        if (!_frames.TryGetValue(id, out Entry? entry))
+        {
+            return new ReportFrame("0x" + id.ToString("x", CultureInfo.InvariantCulture), null, id);
+        }
+
+        if (entry.Method is not { } method)
+        {
+            return new ReportFrame(entry.SyntheticName!);
+        }
+
+        string text = _namer.Text(method);
+        (string? file, int line) = Line(entry);
+        return new ReportFrame(entry.Offset is null ? text : text + " " + entry.Offset, method.Module, entry.Address, file, line);
+    }
 
     /// <summary>Closes the PDB readers.</summary>
     public void Dispose() => _namer.Dispose();
+
+    // The line every address of the frame was on; only the file when they were on several lines.
+    private (string? File, int Line) Line(Entry entry)
+    {
+        string? file = null;
+        int line = 0;
+        foreach (int ilOffset in entry.ILOffsets)
+        {
+            (string? f, int l) = _namer.FindLine(entry.Method!, ilOffset);
+            if (f is null)
+            {
+                continue;
+            }
+
+            if (file is null)
+            {
+                (file, line) = (f, l);
+            }
+            else if (f != file || l != line)
+            {
+                return (f == file ? file : null, 0); // several lines merged into one frame: no line is the line
+            }
+        }
+
+        return (file, line);
+    }
 
     private ulong Synthetic(string name)
     {
@@ -119,40 +165,23 @@ internal sealed class ClrFrameTable : IDisposable
         {
             id = SyntheticTag | (uint)_syntheticIds.Count;
             _syntheticIds.Add(name, id);
-            _frames.Add(id, new Entry(null, name, null, 0));
+            _frames.Add(id, new Entry(null, null, 0) { SyntheticName = name });
         }
 
         return id;
     }
 
-    /// <summary>A named frame and the source lines its addresses were on.</summary>
-    private sealed class Entry(ClrMethodName? method, string text, string? module, ulong address)
+    /// <summary>A frame: its method (null for runtime frames and markers), offset, and the IL offsets seen in it.</summary>
+    private sealed class Entry(ClrMethodName? method, string? offset, ulong address)
     {
-        private string? _file;
-        private int _line;
-        private bool _severalLines;
-
         public ClrMethodName? Method { get; } = method;
 
-        public void Saw(SourceLine line)
-        {
-            if (line.File is null || _severalLines || (line.File == _file && line.Line == _line))
-            {
-                return;
-            }
+        public string? Offset { get; } = offset;
 
-            if (_file is null)
-            {
-                (_file, _line) = (line.File, line.Line);
-            }
-            else
-            {
-                _severalLines = true; // addresses on different lines merged into one frame: no line is the line
-                _line = 0;
-                _file = line.File == _file ? _file : null;
-            }
-        }
+        public ulong Address { get; } = address;
 
-        public ReportFrame ToReportFrame() => new(text, module, address, _file, _line);
+        public string? SyntheticName { get; init; }
+
+        public HashSet<int> ILOffsets { get; } = [];
     }
 }

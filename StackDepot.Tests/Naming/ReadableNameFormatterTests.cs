@@ -76,6 +76,19 @@ public class ReadableNameFormatterTests
     }
 
     [Fact]
+    public void Parameters_written_with_generic_names_print_the_known_instantiation()
+    {
+        // Metadata writes the written method's parameters with the type's parameter names; the runtime's string says
+        // what the type is instantiated over here (int), or that the code is shared (T stays).
+        ParameterSyntax[] written = [new(TypeSyntax.Parameter("TItem")), new(ListOf("TItem"))];
+        MethodSyntax instantiated = With(Parse("Ns.Box`1+<Run>d__1[[System.Int32, System.Private.CoreLib]].MoveNext()"), ["TItem"], writtenParameters: written);
+        MethodSyntax shared = With(Parse("Ns.Box`1+<Run>d__1[[System.__Canon, System.Private.CoreLib]].MoveNext()"), ["TItem"], writtenParameters: written);
+
+        Assert.Equal("Ns.Box<int>.Run(int, List<int>)", ReadableNameFormatter.Format(instantiated));
+        Assert.Equal("Ns.Box<TItem>.Run(TItem, List<TItem>)", ReadableNameFormatter.Format(shared));
+    }
+
+    [Fact]
     public void Without_demystifying_the_generated_names_stay_in_the_same_style()
     {
         Assert.Equal("Ns.T.<>c.<Run>b__3_0(object)", ReadableNameFormatter.Format(Parse("Ns.T+<>c.<Run>b__3_0(System.Object)"), demystify: false));
@@ -99,6 +112,12 @@ public class ReadableNameFormatterTests
         Assert.All(frames, f => Assert.Equal("Ns.T<T>.Run", ReadableNameFormatter.Describe(Parse(f)).WrittenMethod));
         Assert.Equal([false, true, false, false], frames.Select(f => ReadableNameFormatter.Describe(Parse(f)).IsStateMachine));
     }
+
+    private static TypeSyntax ListOf(string parameter) => new()
+    {
+        Namespace = "System.Collections.Generic",
+        Levels = [new TypeLevel("List", [TypeSyntax.Parameter(parameter)], 1)],
+    };
 
     private static MethodSyntax Parse(string signature) =>
         MetadataNameParser.TryParseSignature(signature) ?? throw new Xunit.Sdk.XunitException("unparsed: " + signature);

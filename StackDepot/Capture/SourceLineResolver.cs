@@ -99,19 +99,9 @@ internal sealed class SourceLineResolver : IDisposable
         {
             try
             {
-                if (!File.Exists(path))
-                {
-                    return new ModuleSymbols(null);
-                }
-
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                using var pe = new PEReader(stream);
-                if (buildId != Guid.Empty && !IsBuild(pe, buildId))
-                {
-                    return new ModuleSymbols(null); // the file was replaced after the process loaded it
-                }
-
-                if (pe.TryOpenAssociatedPortablePdb(path, OpenIfExists, out MetadataReaderProvider? provider, out _))
+                // Another build than the one loaded (the file was replaced) opens as null: no lines rather than wrong ones.
+                using PEReader? pe = AssemblyFile.TryOpen(path, buildId);
+                if (pe is not null && pe.TryOpenAssociatedPortablePdb(path, OpenIfExists, out MetadataReaderProvider? provider, out _))
                 {
                     return new ModuleSymbols(provider);
                 }
@@ -170,29 +160,6 @@ internal sealed class SourceLineResolver : IDisposable
         }
 
         public void Dispose() => _provider?.Dispose();
-
-        // The MVID of the file's module, or the id of its CodeView entry (what a debugger reads from a loaded image).
-        private static bool IsBuild(PEReader pe, Guid buildId)
-        {
-            if (pe.HasMetadata)
-            {
-                MetadataReader metadata = pe.GetMetadataReader();
-                if (metadata.GetGuid(metadata.GetModuleDefinition().Mvid) == buildId)
-                {
-                    return true;
-                }
-            }
-
-            foreach (DebugDirectoryEntry entry in pe.ReadDebugDirectory())
-            {
-                if (entry.Type == DebugDirectoryEntryType.CodeView && pe.ReadCodeViewDebugDirectoryData(entry).Guid == buildId)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
 
         private static Stream? OpenIfExists(string path) =>
             File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete) : null;

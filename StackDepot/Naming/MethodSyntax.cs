@@ -33,4 +33,8 @@ internal sealed class MethodSyntax
     /// <c>()</c>).
     /// </summary>
     public IReadOnlyList<ParameterSyntax>? WrittenMethodParameters { get; init; }
+
+    /// <summary>For the state machine of an async local function or local iterator: the local function's own
+    /// parameters, when the caller could look them up; null when not known (they print as <c>()</c>).</summary>
+    public IReadOnlyList<ParameterSyntax>? LocalFunctionParameters { get; init; }
 }

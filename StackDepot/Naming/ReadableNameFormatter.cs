@@ -126,7 +126,7 @@ internal static class ReadableNameFormatter
             case GeneratedNameKind.LocalFunction:
                 // The local function's own parameters are known unless this is its state machine; closure structs the
                 // compiler passes by reference are not what was written.
-                suffix = "+" + kind.LocalName + (stateMachineOf is null ? ParameterList(parameters, scope, skipClosures: true) : "()") + suffix;
+                suffix = "+" + kind.LocalName + ParameterList(stateMachineOf is null ? parameters : method.LocalFunctionParameters, scope, skipClosures: true) + suffix;
                 name = GeneratedName.WrittenMethodName(kind.Inner);
                 generatedCode = true;
                 break;
@@ -202,7 +202,7 @@ internal static class ReadableNameFormatter
     {
         if (type.GenericParameterName is { } parameterName)
         {
-            builder.Append(parameterName);
+            builder.Append(scope?.Instantiation(parameterName) ?? parameterName);
         }
         else if (type.IsCanon)
         {
@@ -337,6 +337,7 @@ internal static class ReadableNameFormatter
         private readonly MethodSyntax _method;
         private readonly string[] _typeNames;
         private readonly string? _nestedCanon;
+        private readonly Dictionary<string, TypeSyntax> _bound = new(StringComparer.Ordinal);
 
         public Scope(MethodSyntax method, IReadOnlyList<TypeLevel> levels)
         {
@@ -354,7 +355,8 @@ internal static class ReadableNameFormatter
             }
 
             // System.__Canon inside a parameter type or a generic argument stands for one of the parameters that are
-            // instantiated over shared code; when there is exactly one, that is its name.
+            // instantiated over shared code; when there is exactly one, that is its name. A parameter instantiated
+            // over a known type (parameters from metadata are written with names) prints as that type.
             var candidates = new HashSet<string>(StringComparer.Ordinal);
             int index = 0;
             foreach (TypeLevel level in levels)
@@ -366,6 +368,10 @@ internal static class ReadableNameFormatter
                     {
                         candidates.Add(_typeNames[index]);
                     }
+                    else if (method.TypeParameterNames is not null && level.Arguments[i].GenericParameterName is null)
+                    {
+                        _bound.TryAdd(_typeNames[index], level.Arguments[i]);
+                    }
                 }
             }
 
@@ -375,12 +381,20 @@ internal static class ReadableNameFormatter
                 {
                     candidates.Add(MethodName(i));
                 }
+                else if (method.MethodParameterNames is not null && method.GenericArguments[i].GenericParameterName is null)
+                {
+                    _bound.TryAdd(MethodName(i), method.GenericArguments[i]);
+                }
             }
 
             _nestedCanon = candidates.Count == 1 ? candidates.First() : "?";
         }
 
         public string NestedCanon => _nestedCanon ?? "?";
+
+        /// <summary>The type a generic parameter named <paramref name="name"/> is instantiated over, when known.</summary>
+        public string? Instantiation(string name) =>
+            _bound.TryGetValue(name, out TypeSyntax? type) ? ShortName(type, null) : null;
 
         public static string Fallback(string stem, int index, int count) =>
             count == 1 ? stem : stem + (index + 1).ToString(CultureInfo.InvariantCulture);
