@@ -172,9 +172,6 @@ internal static class MethodNameFormatter
             return element.WithModifiers([.. element.Modifiers, modifier]);
         }
 
-        // Nested generic types list the arguments of the types around them first; each level takes as many as its
-        // own `N suffix says.
-        Type[] arguments = type.IsGenericType ? type.GetGenericArguments() : Type.EmptyTypes;
         var chain = new List<Type>();
         for (Type? t = type; t is not null; t = t.IsNested ? t.DeclaringType : null)
         {
@@ -182,17 +179,15 @@ internal static class MethodNameFormatter
         }
 
         var levels = new List<TypeLevel>(chain.Count);
-        int used = 0;
         foreach (Type level in chain)
         {
             string name = level.Name;
             int tick = name.IndexOf('`', StringComparison.Ordinal);
             int arity = tick >= 0 && int.TryParse(name.AsSpan(tick + 1), out int parsed) ? parsed : 0;
-            arity = Math.Clamp(arity, 0, arguments.Length - used);
-            levels.Add(new TypeLevel(tick >= 0 ? name[..tick] : name, [.. arguments.Skip(used).Take(arity).Select(ToSyntax)], arity));
-            used += arity;
+            levels.Add(new TypeLevel(tick >= 0 ? name[..tick] : name, [], arity));
         }
 
-        return new TypeSyntax { Namespace = chain[0].Namespace ?? "", Levels = levels };
+        Type[] arguments = type.IsGenericType ? type.GetGenericArguments() : Type.EmptyTypes;
+        return new TypeSyntax { Namespace = chain[0].Namespace ?? "", Levels = TypeSyntax.Instantiate(levels, [.. arguments.Select(ToSyntax)]) };
     }
 }

@@ -341,7 +341,8 @@ internal static class MetadataNameParser
                     return null;
                 }
 
-                Distribute(levels, ownArities, all);
+                // Arguments for the whole chain: a level printed without `N takes none, the innermost the rest.
+                levels = [.. TypeSyntax.Instantiate([.. levels.Select((l, i) => l with { Arity = Math.Max(ownArities[i], 0) })], all)];
             }
 
             var modifiers = new List<TypeModifier>();
@@ -387,67 +388,30 @@ internal static class MetadataNameParser
         }
 
         /// <summary>Reads "[A, B]" or "[[A, Asm],[B, Asm]]" from the current '['.</summary>
-        public List<TypeSyntax>? ReadBracketArguments(int depth)
-        {
-            if (!TryTake('['))
-            {
-                return null;
-            }
-
-            var list = new List<TypeSyntax>();
-            while (true)
-            {
-                SkipSpaces();
-                TypeSyntax? argument;
-                if (TryTake('['))
-                {
-                    argument = ReadType(depth + 1);
-                    if (argument is null || !SkipAssemblyName())
-                    {
-                        return null;
-                    }
-                }
-                else
-                {
-                    argument = ReadType(depth + 1);
-                    if (argument is null)
-                    {
-                        return null;
-                    }
-                }
-
-                list.Add(argument);
-                SkipSpaces();
-                if (TryTake(']'))
-                {
-                    return list;
-                }
-
-                if (!TryTake(','))
-                {
-                    return null;
-                }
-            }
-        }
+        public List<TypeSyntax>? ReadBracketArguments(int depth) => TryTake('[') ? ReadArguments(depth, ']', assemblyQualified: true) : null;
 
         /// <summary>Reads "&lt;A,B&gt;" from the current '&lt;'.</summary>
         public List<TypeSyntax>? ReadAngleArguments(int depth) => TryTake('<') ? ReadAngleArgumentsAfterOpen(depth) : null;
 
-        private List<TypeSyntax>? ReadAngleArgumentsAfterOpen(int depth)
+        private List<TypeSyntax>? ReadAngleArgumentsAfterOpen(int depth) => ReadArguments(depth, '>', assemblyQualified: false);
+
+        // Arguments separated by commas up to `close`; in brackets each may be "[Type, Assembly...]".
+        private List<TypeSyntax>? ReadArguments(int depth, char close, bool assemblyQualified)
         {
             var list = new List<TypeSyntax>();
             while (true)
             {
                 SkipSpaces();
+                bool qualified = assemblyQualified && TryTake('[');
                 TypeSyntax? argument = ReadType(depth + 1);
-                if (argument is null)
+                if (argument is null || (qualified && !SkipAssemblyName()))
                 {
                     return null;
                 }
 
                 list.Add(argument);
                 SkipSpaces();
-                if (TryTake('>'))
+                if (TryTake(close))
                 {
                     return list;
                 }
@@ -563,22 +527,5 @@ internal static class MetadataNameParser
 
         private static bool IsNameChar(char c) => c is not ('\0' or '+' or '[' or ']' or ',' or '<' or '>' or '*' or '&'
             or '`' or ' ' or '(' or ')');
-
-        // Reflection-style arguments cover the whole chain, outer levels first; each level takes as many as its own
-        // `N says. Any left over (a name printed without arity suffixes) go to the innermost level.
-        private static void Distribute(List<TypeLevel> levels, List<int> ownArities, List<TypeSyntax> all)
-        {
-            int used = 0;
-            for (int i = 0; i < levels.Count; i++)
-            {
-                int take = i == levels.Count - 1 ? all.Count - used : Math.Min(Math.Max(ownArities[i], 0), all.Count - used);
-                if (take > 0)
-                {
-                    TypeSyntax[] own = all.GetRange(used, take).ToArray();
-                    levels[i] = levels[i] with { Arguments = [.. levels[i].Arguments, .. own], Arity = Math.Max(levels[i].Arity, own.Length) };
-                    used += take;
-                }
-            }
-        }
     }
 }

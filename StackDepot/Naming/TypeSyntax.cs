@@ -45,6 +45,25 @@ internal sealed class TypeSyntax
         }
     }
 
+    /// <summary>
+    /// Gives the generic arguments of a nested type's whole chain (outer levels first, as reflection and metadata list
+    /// them) to its levels: each level takes as many as its <see cref="TypeLevel.Arity"/>, the innermost takes the rest
+    /// (a name printed without arity suffixes).
+    /// </summary>
+    public static IReadOnlyList<TypeLevel> Instantiate(IReadOnlyList<TypeLevel> levels, IReadOnlyList<TypeSyntax> arguments)
+    {
+        var result = new TypeLevel[levels.Count];
+        int used = 0;
+        for (int i = 0; i < levels.Count; i++)
+        {
+            int take = i == levels.Count - 1 ? arguments.Count - used : Math.Clamp(levels[i].Arity, 0, arguments.Count - used);
+            result[i] = levels[i] with { Arguments = [.. arguments.Skip(used).Take(take)], Arity = Math.Max(levels[i].Arity, take) };
+            used += take;
+        }
+
+        return result;
+    }
+
     /// <summary>A generic parameter named <paramref name="name"/>.</summary>
     public static TypeSyntax Parameter(string name) => new() { GenericParameterName = name };
 

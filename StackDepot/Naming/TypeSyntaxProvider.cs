@@ -59,21 +59,8 @@ internal sealed class TypeSyntaxProvider : ISignatureTypeProvider<TypeSyntax, Ty
     public TypeSyntax GetTypeFromSpecification(MetadataReader reader, Context genericContext, TypeSpecificationHandle handle, byte rawTypeKind) =>
         reader.GetTypeSpecification(handle).DecodeSignature(this, genericContext);
 
-    public TypeSyntax GetGenericInstantiation(TypeSyntax genericType, ImmutableArray<TypeSyntax> typeArguments)
-    {
-        // The arguments cover the whole nesting chain, outer levels first, each taking its own arity.
-        var levels = new List<TypeLevel>(genericType.Levels.Count);
-        int used = 0;
-        for (int i = 0; i < genericType.Levels.Count; i++)
-        {
-            TypeLevel level = genericType.Levels[i];
-            int take = i == genericType.Levels.Count - 1 ? typeArguments.Length - used : Math.Min(level.Arity, typeArguments.Length - used);
-            levels.Add(level with { Arguments = [.. typeArguments.Skip(used).Take(Math.Max(take, 0))] });
-            used += Math.Max(take, 0);
-        }
-
-        return new TypeSyntax { Namespace = genericType.Namespace, Levels = levels };
-    }
+    public TypeSyntax GetGenericInstantiation(TypeSyntax genericType, ImmutableArray<TypeSyntax> typeArguments) =>
+        new() { Namespace = genericType.Namespace, Levels = TypeSyntax.Instantiate(genericType.Levels, typeArguments) };
 
     public TypeSyntax GetGenericTypeParameter(Context genericContext, int index) =>
         TypeSyntax.Parameter(index < genericContext.TypeParameters.Count ? genericContext.TypeParameters[index] : "T" + index);
