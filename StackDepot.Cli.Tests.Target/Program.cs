@@ -5,7 +5,9 @@ namespace StackDepot.Cli.Tests.Target;
 /// <summary>
 /// Parks five threads in <see cref="FiveChain"/> and three in <see cref="ThreeChain"/>, then prints
 /// <c>READY pid</c>. Answers each <c>ping</c> line on stdin with <c>pong N</c> (so a test can tell the process is
-/// running, not frozen) and exits when stdin closes or says <c>exit</c>.
+/// running, not frozen), starts two more threads parked in <see cref="GrowChain"/> on each <c>grow</c> line (answering
+/// <c>grown N</c> once they wait: a workload that changes between two captures), and exits when stdin closes or says
+/// <c>exit</c>.
 /// </summary>
 internal static class Program
 {
@@ -40,11 +42,24 @@ internal static class Program
         Console.Out.Flush();
 
         int pongs = 0;
+        int grown = 0;
         while (Console.ReadLine() is { } line && line != "exit")
         {
             if (line == "ping")
             {
                 Console.WriteLine($"pong {++pongs}");
+                Console.Out.Flush();
+            }
+            else if (line == "grow")
+            {
+                Thread[] more = [Start(GrowChain.Outer, $"grow-{grown++}"), Start(GrowChain.Outer, $"grow-{grown++}")];
+                threads.AddRange(more);
+                while (more.Any(t => (t.ThreadState & ThreadState.WaitSleepJoin) == 0))
+                {
+                    Thread.Sleep(1);
+                }
+
+                Console.WriteLine($"grown {grown}");
                 Console.Out.Flush();
             }
         }
@@ -103,4 +118,13 @@ internal static class ThreeChain
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Second() => Program.Park();
+}
+
+internal static class GrowChain
+{
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Outer() => Inner();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Inner() => Program.Park();
 }

@@ -21,7 +21,7 @@ public sealed class ArgumentTests : IDisposable
     [InlineData("stacks", "--pid", "1", "--name", "x")]
     [InlineData("stacks", "--pid", "1", "--samples", "0")]
     [InlineData("stacks", "--pid", "1", "--interval", "-1")]
-    [InlineData("stacks", "--pid", "1", "--format", "pprof")]
+    [InlineData("stacks", "--pid", "1", "--format", "xml")]
     [InlineData("stacks", "--pid", "1", "--group-by", "line")]
     [InlineData("stacks", "--pid", "1", "--max-frames", "0")]
     [InlineData("stacks", "--pid", "1", "--max-frames", "65536")] // one frame is kept for the (truncated) marker
@@ -115,6 +115,7 @@ public sealed class ArgumentTests : IDisposable
         await AssertFailsAsync(8, "does not exist", "stacks", "--pid", OwnPid, "-o", Path.Combine(_dir, "missing-dir", "out.txt"));
         await AssertFailsAsync(8, "it is a directory", "stacks", "--pid", OwnPid, "-o", _dir);
         await AssertFailsAsync(8, "does not exist", "dump", "--pid", OwnPid, "-o", Path.Combine(_dir, "missing-dir", "x.core"));
+        await AssertFailsAsync(8, "cannot write output file /proc/version: /proc is a kernel file system (proc)", "stacks", "--pid", OwnPid, "-o", "/proc/version");
         Assert.Empty(Directory.GetFileSystemEntries(_dir));
     }
 

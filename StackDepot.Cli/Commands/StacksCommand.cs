@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using StackDepot.Cli.Options;
 using StackDepot.Cli.Output;
@@ -37,6 +38,7 @@ internal static class StacksCommand
         var properties = new Dictionary<string, string>();
         string title;
         ClrFrameTable frames;
+        int? pid = null;
         IStackSource source;
         if (dumpPath is not null)
         {
@@ -48,16 +50,17 @@ internal static class StacksCommand
         }
         else
         {
-            int pid = DotNetProcess.Resolve(settings.Target.Pid, settings.Target.Name);
-            DotNetProcess.CheckCanAttach(pid);
-            string processName = DotNetProcess.Describe(pid)?.Name ?? "?";
-            title = $"Stacks of {processName} (pid {pid})";
-            properties["pid"] = DotNetProcess.Text(pid);
+            int live = DotNetProcess.Resolve(settings.Target.Pid, settings.Target.Name);
+            DotNetProcess.CheckCanAttach(live);
+            string processName = DotNetProcess.Describe(live)?.Name ?? "?";
+            title = $"Stacks of {processName} (pid {live})";
+            properties["pid"] = DotNetProcess.Text(live);
             properties["process"] = processName;
             // The target's files (assemblies, PDBs) as it sees them, also inside a container.
-            string? root = OperatingSystem.IsLinux() ? $"/proc/{DotNetProcess.Text(pid)}/root" : null;
+            string? root = OperatingSystem.IsLinux() ? $"/proc/{DotNetProcess.Text(live)}/root" : null;
             frames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames, sampling.RawNames, root);
-            source = new LiveSource(pid, new StackWalker(frames, sampling.MaxFrames), context.Log);
+            source = new LiveSource(live, new StackWalker(frames, sampling.MaxFrames), context.Log);
+            pid = live;
         }
 
         using ClrFrameTable closeFrames = frames;
@@ -71,9 +74,12 @@ internal static class StacksCommand
         // One more frame than --max-frames: a cut stack ends with the (truncated) marker.
         using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames + 1, Name = "stackdepot-cli" });
         var builder = new StackReportBuilder(depot, [samples == 1 ? ReportValueType.Threads : ReportValueType.Samples], source.GetFrame);
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+        long startTicks = Stopwatch.GetTimestamp();
         SampleRunStats stats = await SampleProgress.RunAsync(context.Console, samples, settings.Quiet, progress =>
             StackSampler.RunAsync(source, samples, TimeSpan.FromMilliseconds(sampling.IntervalMs), TimeSpan.FromMilliseconds(sampling.TimeoutMs),
                 builder, progress, context.Log, cancellation)).ConfigureAwait(false);
+        TimeSpan duration = Stopwatch.GetElapsedTime(startTicks);
         if (stats.Taken == 0)
         {
             throw new CliException(ExitCode.Timeout,
@@ -102,10 +108,17 @@ internal static class StacksCommand
             properties["stopped walks"] = $"{stats.StoppedWalks} (stack pointer stopped moving)";
         }
 
-        StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties, CliVersion.Producer);
+        StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties) with
+        {
+            Producer = CliVersion.Producer,
+            StartTime = dumpPath is null ? started : null,
+            Duration = dumpPath is null ? duration : null,
+            PeriodType = ReportValueType.Threads,
+            Period = 1, // every thread of every snapshot is counted
+            ThreadNames = pid is int id ? ThreadNames.Read(id, stats.Threads) : new Dictionary<int, string>(),
+        };
         context.Log.Debug("{Distinct} distinct stacks, {Symbolized} frames symbolized, depot: {Stats}", builder.DistinctStacks, frames.Symbolized, depot.GetStats());
-        StackReportWriter.Write(result, settings.Report.Formatter, output.Stream);
-        output.Commit();
+        output.Write(stream => StackReportWriter.Write(result, settings.Report.Formatter, stream));
         return ExitCode.Success;
     }
 }

@@ -125,9 +125,14 @@ internal sealed class ClrFrameTable : IDisposable
             return new ReportFrame(entry.SyntheticName!);
         }
 
+        // Method: the name without offset, what per-function formats (pprof) group by; MethodLine: where it starts.
         string text = _namer.Text(method);
         (string? file, int line) = Line(entry);
-        return new ReportFrame(entry.Offset is null ? text : text + " " + entry.Offset, method.Module, entry.Address, file, line);
+        return new ReportFrame(entry.Offset is null ? text : text + " " + entry.Offset, method.Module, entry.Address, file, line)
+        {
+            Method = text,
+            MethodLine = _namer.FindLine(method, 0).Line,
+        };
     }
 
     /// <summary>Closes the PDB readers.</summary>

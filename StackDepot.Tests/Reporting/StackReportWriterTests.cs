@@ -272,4 +272,23 @@ public class StackReportWriterTests
         Assert.False(StackReportWriter.TryParseFormat("pprof", out _));
         Assert.False(StackReportWriter.TryParseFormat(null, out _));
     }
+
+    [Fact]
+    public void A_frame_names_its_method_without_the_offset_when_the_producer_says_so()
+    {
+        var plain = new ReportFrame("A.B(Int32)", "M");
+        Assert.Equal("A.B(Int32)", plain.Method);
+        var offset = new ReportFrame("A.B(Int32) + 0x1a", "M", 0x1000) { Method = "A.B(Int32)", MethodLine = 12 };
+        Assert.Equal("A.B(Int32)", offset.Method);
+        Assert.Equal(12, offset.MethodLine);
+        Assert.NotEqual(plain, offset);
+        Assert.Equal(offset, offset with { });
+    }
+
+    [Fact]
+    public void Folded_stacks_are_root_first_with_separators_escaped_and_a_placeholder_for_no_frames()
+    {
+        Assert.Equal("Root;Mid:dle;Leaf 1", FoldedStack.Append(new System.Text.StringBuilder(), [new ReportFrame("Leaf 1"), new ReportFrame("Mid;dle"), new ReportFrame("Root")]).ToString());
+        Assert.Equal("(no frames)", FoldedStack.Append(new System.Text.StringBuilder(), []).ToString());
+    }
 }

@@ -152,7 +152,9 @@ public sealed class Symbolizer : IDisposable
         {
             if (_sourceLines.TryResolve(method, ilOffset, out string? file, out int line, out int column))
             {
-                return frame with { File = file, Line = line, Column = column };
+                // The method's first line: that of its sequence point at IL offset 0, when it is not hidden.
+                int methodLine = _sourceLines.TryResolve(method, 0, out _, out int first, out _) ? first : 0;
+                return frame with { File = file, Line = line, Column = column, MethodLine = methodLine };
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -103,7 +103,7 @@ public sealed class StackReportBuilder
 
         if (threadId != NoThread)
         {
-            accumulator.Threads.Add(threadId);
+            accumulator.Threads[threadId] = accumulator.Threads.GetValueOrDefault(threadId) + values[0];
         }
     }
 
@@ -127,9 +127,8 @@ public sealed class StackReportBuilder
     /// <param name="top">Keep at most this many stacks (the largest); 0 keeps all.</param>
     /// <param name="minValue">Keep only stacks whose first value is at least this.</param>
     /// <param name="properties">Header facts, in display order. A <c>distinct stacks</c> fact is added when absent.</param>
-    /// <param name="producer">The program making the report and its version (<see cref="StackReport.Producer"/>).</param>
     /// <returns>The report; entries sorted by their first value, largest first, ties in first-seen order.</returns>
-    public StackReport Build(string title, int top = 0, long minValue = 0, IReadOnlyDictionary<string, string>? properties = null, string? producer = null)
+    public StackReport Build(string title, int top = 0, long minValue = 0, IReadOnlyDictionary<string, string>? properties = null)
     {
         ArgumentNullException.ThrowIfNull(title);
         ArgumentOutOfRangeException.ThrowIfNegative(top);
@@ -168,13 +167,14 @@ public sealed class StackReportBuilder
                 continue;
             }
 
-            var threads = new List<int>(pair.Value.Threads);
-            threads.Sort();
+            int[] threads = [.. pair.Value.Threads.Keys];
+            Array.Sort(threads);
             entries.Add(new StackReportEntry
             {
                 Frames = Symbolize(pair.Key),
                 Values = (long[])pair.Value.Values.Clone(),
                 ThreadIds = threads,
+                ThreadValues = Array.ConvertAll(threads, id => pair.Value.Threads[id]),
                 Handle = pair.Key,
             });
         }
@@ -197,7 +197,6 @@ public sealed class StackReportBuilder
         return new StackReport
         {
             Title = title,
-            Producer = producer,
             ValueTypes = ValueTypes,
             Entries = entries,
             Totals = totals,
@@ -241,7 +240,8 @@ public sealed class StackReportBuilder
     {
         public long[] Values { get; } = new long[valueCount];
 
-        public HashSet<int> Threads { get; } = [];
+        /// <summary>Per thread id, its part of the first value.</summary>
+        public Dictionary<int, long> Threads { get; } = [];
 
         public int Order { get; } = order;
     }

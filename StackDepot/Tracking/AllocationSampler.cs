@@ -62,6 +62,7 @@ public sealed class AllocationSampler : IDisposable
     private long _unstoredSamples;
     private double _estimatedObjects;
     private double _estimatedBytes;
+    private DateTimeOffset _since = DateTimeOffset.UtcNow;
 
     /// <summary>Creates a sampler that stores its sampled stacks in <paramref name="depot"/>.</summary>
     /// <param name="depot">The depot for the stacks; it must outlive the sampler.</param>
@@ -160,13 +161,16 @@ public sealed class AllocationSampler : IDisposable
                 EstimatedBytes = _estimatedBytes,
                 UnstoredSamples = _unstoredSamples,
                 Sites = sites,
+                Since = _since,
             };
         }
     }
 
     /// <summary>
     /// The top allocation sites as a <see cref="StackReport"/> (write it with <see cref="StackReportWriter"/> in any
-    /// format). Values per site: estimated bytes (the sort key), estimated objects, samples, sampled bytes.
+    /// format). Values per site (see <see cref="ValueTypes"/>): estimated bytes (the sort key, Go's <c>alloc_space</c>),
+    /// estimated allocations (<c>alloc_objects</c>), samples, sampled bytes. The report's period is the sampling rate in
+    /// bytes, its start time the sampler's creation or last <see cref="Reset"/>.
     /// </summary>
     /// <param name="options">What to include; null for the defaults (top 10, no source lines).</param>
     /// <returns>The report.</returns>
@@ -220,14 +224,14 @@ public sealed class AllocationSampler : IDisposable
                 entries.Add(TrackingFormat.WithCaption(entry, caption));
             }
 
-            return new StackReport
+            return built with
             {
-                Title = built.Title,
-                ValueTypes = built.ValueTypes,
                 Entries = entries,
                 Totals = [(long)Math.Round(profile.EstimatedBytes), (long)Math.Round(profile.EstimatedObjects), profile.Samples, profile.SampledBytes],
-                OmittedEntries = built.OmittedEntries,
-                Properties = built.Properties,
+                StartTime = profile.Since,
+                Duration = DateTimeOffset.UtcNow - profile.Since,
+                PeriodType = ReportValueType.Space,
+                Period = _rate,
             };
         }
         finally
@@ -239,11 +243,13 @@ public sealed class AllocationSampler : IDisposable
         }
     }
 
-    /// <summary>The value types of <see cref="GetReport"/>, in order.</summary>
+    /// <summary>The value types of <see cref="GetReport"/>, in order: <see cref="ReportValueType.AllocatedBytes"/> and
+    /// <see cref="ReportValueType.AllocatedObjects"/> (estimates, named as in Go's heap profiles), then the raw
+    /// <c>samples</c> and <c>sampled bytes</c>.</summary>
     public static IReadOnlyList<ReportValueType> ValueTypes { get; } =
     [
-        new("estimated bytes", "bytes"),
-        new("estimated allocations", "count"),
+        ReportValueType.AllocatedBytes,
+        ReportValueType.AllocatedObjects,
         new("samples", "count"),
         new("sampled bytes", "bytes"),
     ];
@@ -262,6 +268,7 @@ public sealed class AllocationSampler : IDisposable
             _unstoredSamples = 0;
             _estimatedObjects = 0;
             _estimatedBytes = 0;
+            _since = DateTimeOffset.UtcNow;
         }
 
         PutAll(old.Keys);
@@ -293,7 +300,7 @@ public sealed class AllocationSampler : IDisposable
     // keep an undisposed sampler, and its depot, alive forever) and observe nothing once it is gone.
     private static Meter CreateMeter(WeakReference<AllocationSampler> owner, string name)
     {
-        var meter = new Meter(TrackingFormat.MeterName);
+        var meter = new Meter(Diagnostics.DepotMetrics.MeterName);
         KeyValuePair<string, object?>[] tags = [new("sampler", name)];
         meter.CreateObservableCounter("stackdepot.allocations.samples",
             () => Observe(owner, tags, static s => Volatile.Read(ref s._samples)), // statistics only: pairs with the writes under _lock in Sample and Reset
