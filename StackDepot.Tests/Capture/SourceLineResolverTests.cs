@@ -60,6 +60,30 @@ public class SourceLineResolverTests
     }
 
     [Fact]
+    public void An_assembly_copied_without_its_pdb_finds_it_where_the_build_wrote_it()
+    {
+        // The CodeView entry names the PDB the compiler wrote (obj/...); a copy of the assembly elsewhere (the CLI ships
+        // its demo workload so) still resolves through it, as a debugger does.
+        (MethodBase method, int ilOffset, int line) = CaptureSite();
+        string directory = Directory.CreateTempSubdirectory("stackdepot-pdb-").FullName;
+        try
+        {
+            string copy = Path.Combine(directory, Path.GetFileName(method.Module.Assembly.Location));
+            File.Copy(method.Module.Assembly.Location, copy);
+            Assert.False(File.Exists(Path.ChangeExtension(copy, ".pdb")));
+            using var resolver = new SourceLineResolver();
+
+            Assert.True(resolver.TryResolve(copy, method.Module.ModuleVersionId, method.MetadataToken, ilOffset, out string? file, out int resolved, out _));
+            Assert.Equal(line, resolved);
+            Assert.Equal(nameof(SourceLineResolverTests) + ".cs", Path.GetFileName(file));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Missing_unreadable_and_non_assembly_files_give_no_line_and_no_exception()
     {
         string directory = Directory.CreateTempSubdirectory("stackdepot-pdb-").FullName;

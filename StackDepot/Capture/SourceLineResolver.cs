@@ -7,7 +7,7 @@ namespace StackDepot.Capture;
 
 /// <summary>
 /// Maps (module, method token, IL offset) to a source file and line through the module's portable PDB: embedded in
-/// the assembly, at the path its CodeView entry names, or next to the assembly. One reader per module, keyed by the
+/// the assembly, next to it, or at the path its CodeView entry names (where the build wrote it). One reader per module, keyed by the
 /// module's file path and build id, so that the in-process symbolizer (reflection modules) and out-of-process tools
 /// (a module path and id read from another process) share this code. The file on disk must be the build that was
 /// loaded: its MVID or its CodeView PDB id must equal the given build id, and the PDB must match the assembly
@@ -101,7 +101,8 @@ internal sealed class SourceLineResolver : IDisposable
             {
                 // Another build than the one loaded (the file was replaced) opens as null: no lines rather than wrong ones.
                 using PEReader? pe = AssemblyFile.TryOpen(path, buildId);
-                if (pe is not null && pe.TryOpenAssociatedPortablePdb(path, OpenIfExists, out MetadataReaderProvider? provider, out _))
+                if (pe is not null && (pe.TryOpenAssociatedPortablePdb(path, OpenIfExists, out MetadataReaderProvider? provider, out _)
+                                       || (provider = OpenAtCodeViewPath(pe)) is not null))
                 {
                     return new ModuleSymbols(provider);
                 }
@@ -160,6 +161,37 @@ internal sealed class SourceLineResolver : IDisposable
         }
 
         public void Dispose() => _provider?.Dispose();
+
+        // The library looks for the PDB embedded or next to the assembly only; a debugger also tries the path the
+        // build wrote into the CodeView entry (obj/... on the machine that built it: an assembly copied elsewhere).
+        // That PDB must be this build's: its id is the CodeView id and stamp.
+        private static MetadataReaderProvider? OpenAtCodeViewPath(PEReader pe)
+        {
+            foreach (DebugDirectoryEntry entry in pe.ReadDebugDirectory())
+            {
+                if (entry.Type != DebugDirectoryEntryType.CodeView || !entry.IsPortableCodeView)
+                {
+                    continue;
+                }
+
+                CodeViewDebugDirectoryData codeView = pe.ReadCodeViewDebugDirectoryData(entry);
+                if (!Path.IsPathRooted(codeView.Path) || OpenIfExists(codeView.Path) is not Stream stream)
+                {
+                    continue;
+                }
+
+                MetadataReaderProvider provider = MetadataReaderProvider.FromPortablePdbStream(stream);
+                if (provider.GetMetadataReader().DebugMetadataHeader is { } header
+                    && new BlobContentId(header.Id) is var id && id.Guid == codeView.Guid && id.Stamp == entry.Stamp)
+                {
+                    return provider;
+                }
+
+                provider.Dispose();
+            }
+
+            return null;
+        }
 
         private static Stream? OpenIfExists(string path) =>
             File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete) : null;
