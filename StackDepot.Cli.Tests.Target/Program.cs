@@ -32,6 +32,11 @@ internal static class Program
             threads.Add(Start(ThreeChain.First, $"three-{i}"));
         }
 
+        if (Environment.GetCommandLineArgs().Contains("names"))
+        {
+            NamingScenario.StartAndWait();
+        }
+
         // Ready when every thread is blocked in its wait (ThreadState is set inside the wait).
         while (threads.Any(t => (t.ThreadState & ThreadState.WaitSleepJoin) == 0))
         {

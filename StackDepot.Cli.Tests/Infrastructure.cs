@@ -305,6 +305,12 @@ internal static class TargetChecks
     }
 }
 
+/// <summary>The test target in its <c>names</c> scenario: also one thread parked in each code shape of the naming tests.</summary>
+public sealed class NamesTargetFixture : TargetProcessFixture
+{
+    protected override string[] Arguments => ["names"];
+}
+
 /// <summary>All CLI tests share one target and run one after another (only one tracer can attach at a time).</summary>
 [CollectionDefinition("cli")]
 public sealed class CliCollection : ICollectionFixture<TargetFixture>;

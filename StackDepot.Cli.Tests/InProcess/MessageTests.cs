@@ -7,7 +7,7 @@ public sealed class MessageTests
     [InlineData("--pid takes a process id (a positive whole number), not 'abc'", "stacks", "--pid", "abc")]
     [InlineData("--pid takes a process id (a positive whole number), not '12.5'", "dump", "-o", "x.core", "--pid", "12.5")]
     [InlineData("--samples takes a whole number of at least 1, not 'many'", "stacks", "--pid", "1", "--samples", "many")]
-    [InlineData("--max-frames takes a whole number from 1 to 65536, not '1e3'", "stacks", "--pid", "1", "--max-frames", "1e3")]
+    [InlineData("--max-frames takes a whole number from 1 to 65535, not '1e3'", "stacks", "--pid", "1", "--max-frames", "1e3")]
     [InlineData("--top takes a whole number of at least 0, not 'all'", "stacks", "--pid", "1", "--top", "all")]
     [InlineData("--min-count takes a whole number, not 'x'", "stacks", "--pid", "1", "--min-count", "x")]
     [InlineData("unknown command 'frobnicate' (the commands are ps, stacks, alloc, leaks, dump, demo, diff)", "frobnicate")]

@@ -35,10 +35,9 @@ internal static class StacksCommand
         using OutputFile output = OutputFile.Open(settings.Report.OutputPath, context.Console, settings.Report.Formatter.IsBinary);
         SamplingSettings sampling = settings.Sampling;
         string? dumpPath = settings.Target.DumpPath;
-        var frames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames);
-        var walker = new StackWalker(frames, sampling.MaxFrames);
         var properties = new Dictionary<string, string>();
         string title;
+        ClrFrameTable frames;
         int? pid = null;
         IStackSource source;
         if (dumpPath is not null)
@@ -46,7 +45,8 @@ internal static class StacksCommand
             DumpSource.Check(dumpPath);
             title = $"Stacks in dump {Path.GetFileName(dumpPath)}";
             properties["dump"] = dumpPath;
-            source = new DumpSource(dumpPath, walker);
+            frames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames, sampling.RawNames);
+            source = new DumpSource(dumpPath, new StackWalker(frames, sampling.MaxFrames));
         }
         else
         {
@@ -56,9 +56,14 @@ internal static class StacksCommand
             title = $"Stacks of {processName} (pid {live})";
             properties["pid"] = DotNetProcess.Text(live);
             properties["process"] = processName;
-            source = new LiveSource(live, walker, context.Log);
+            // The target's files (assemblies, PDBs) as it sees them, also inside a container.
+            string? root = OperatingSystem.IsLinux() ? $"/proc/{DotNetProcess.Text(live)}/root" : null;
+            frames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames, sampling.RawNames, root);
+            source = new LiveSource(live, new StackWalker(frames, sampling.MaxFrames), context.Log);
             pid = live;
         }
+
+        using ClrFrameTable closeFrames = frames;
 
         int samples = dumpPath is null ? sampling.Samples : 1;
         if (dumpPath is not null && sampling.Samples > 1)
@@ -66,7 +71,8 @@ internal static class StacksCommand
             context.Log.Warning("A dump holds one snapshot; --samples {Samples} is ignored", sampling.Samples);
         }
 
-        using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames, Name = "stackdepot-cli" });
+        // One more frame than --max-frames: a cut stack ends with the (truncated) marker.
+        using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames + 1, Name = "stackdepot-cli" });
         var builder = new StackReportBuilder(depot, [samples == 1 ? ReportValueType.Threads : ReportValueType.Samples], source.GetFrame);
         DateTimeOffset started = DateTimeOffset.UtcNow;
         long startTicks = Stopwatch.GetTimestamp();
@@ -104,6 +110,7 @@ internal static class StacksCommand
 
         StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties) with
         {
+            Producer = CliVersion.Producer,
             StartTime = dumpPath is null ? started : null,
             Duration = dumpPath is null ? duration : null,
             PeriodType = ReportValueType.Threads,
