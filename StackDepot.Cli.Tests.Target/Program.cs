@@ -5,15 +5,22 @@ namespace StackDepot.Cli.Tests.Target;
 /// <summary>
 /// Parks five threads in <see cref="FiveChain"/> and three in <see cref="ThreeChain"/>, then prints
 /// <c>READY pid</c>. Answers each <c>ping</c> line on stdin with <c>pong N</c> (so a test can tell the process is
-/// running, not frozen) and exits when stdin closes or says <c>exit</c>.
+/// running, not frozen), starts two more threads parked in <see cref="GrowChain"/> on each <c>grow</c> line (answering
+/// <c>grown N</c> once they wait: a workload that changes between two captures), and exits when stdin closes or says
+/// <c>exit</c>. With the argument <c>alloc</c> (and its options) it runs the <see cref="AllocationWorkload"/> instead.
 /// </summary>
 internal static class Program
 {
     private static readonly object Gate = new();
     private static bool _release;
 
-    private static int Main()
+    private static int Main(string[] args)
     {
+        if (args is ["alloc", ..])
+        {
+            return AllocationWorkload.Run(args[1..]);
+        }
+
         var threads = new List<Thread>();
         for (int i = 0; i < 5; i++)
         {
@@ -23,6 +30,11 @@ internal static class Program
         for (int i = 0; i < 3; i++)
         {
             threads.Add(Start(ThreeChain.First, $"three-{i}"));
+        }
+
+        if (Environment.GetCommandLineArgs().Contains("names"))
+        {
+            NamingScenario.StartAndWait();
         }
 
         // Ready when every thread is blocked in its wait (ThreadState is set inside the wait).
@@ -35,11 +47,24 @@ internal static class Program
         Console.Out.Flush();
 
         int pongs = 0;
+        int grown = 0;
         while (Console.ReadLine() is { } line && line != "exit")
         {
             if (line == "ping")
             {
                 Console.WriteLine($"pong {++pongs}");
+                Console.Out.Flush();
+            }
+            else if (line == "grow")
+            {
+                Thread[] more = [Start(GrowChain.Outer, $"grow-{grown++}"), Start(GrowChain.Outer, $"grow-{grown++}")];
+                threads.AddRange(more);
+                while (more.Any(t => (t.ThreadState & ThreadState.WaitSleepJoin) == 0))
+                {
+                    Thread.Sleep(1);
+                }
+
+                Console.WriteLine($"grown {grown}");
                 Console.Out.Flush();
             }
         }
@@ -98,4 +123,13 @@ internal static class ThreeChain
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Second() => Program.Park();
+}
+
+internal static class GrowChain
+{
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Outer() => Inner();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Inner() => Program.Park();
 }

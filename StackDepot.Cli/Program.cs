@@ -7,6 +7,7 @@ using Serilog.Events;
 using StackDepot.Cli.Commands;
 using StackDepot.Cli.Options;
 using StackDepot.Cli.Output;
+using StackDepot.Pprof;
 using StackDepot.Reporting;
 
 namespace StackDepot.Cli;
@@ -19,7 +20,8 @@ internal static class Program
 {
     /// <summary>The report formats <c>--format</c> offers: the library's, plus one <c>Add</c> per format from another
     /// assembly.</summary>
-    public static ReportFormatRegistry CreateFormats() => ReportFormatRegistry.CreateDefault();
+    public static ReportFormatRegistry CreateFormats() => ReportFormatRegistry.CreateDefault()
+        .Add(new PprofReportFormatter());
 
     /// <summary>The root command with every command below it.</summary>
     public static RootCommand CreateRoot(CliContext context, Option<bool> verbose) =>
@@ -28,8 +30,11 @@ internal static class Program
             verbose,
             PsCommand.Create(context),
             StacksCommand.Create(context),
+            AllocCommand.Create(context),
+            LeaksCommand.Create(context),
             DumpCommand.Create(context),
             DemoCommand.Create(context),
+            DiffCommand.Create(context),
             MeasureCommand.Create(context),
         };
 
@@ -51,23 +56,21 @@ internal static class Program
             .WriteTo.Sink(new TextWriterSink(console.Error))
             .CreateLogger();
         var context = new CliContext(console, log, formats ?? CreateFormats());
-        Option<bool> verbose = CommonOptions.Verbose();
-        RootCommand root = CreateRoot(context, verbose);
-
-        ParseResult parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
-        {
-            string command = parse.CommandResult.Command == root ? "stackdepot" : "stackdepot " + parse.CommandResult.Command.Name;
-            return Fail(console, ExitCode.Usage, $"{parse.Errors[0].Message} (see '{command} --help')");
-        }
-
-        if (parse.GetValue(verbose))
-        {
-            level.MinimumLevel = LogEventLevel.Debug;
-        }
-
         try
         {
+            Option<bool> verbose = CommonOptions.Verbose();
+            RootCommand root = CreateRoot(context, verbose);
+            ParseResult parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                return Fail(console, ExitCode.Usage, DescribeParseError(parse, root));
+            }
+
+            if (parse.GetValue(verbose))
+            {
+                level.MinimumLevel = LogEventLevel.Debug;
+            }
+
             var invocation = new InvocationConfiguration
             {
                 EnableDefaultExceptionHandler = false,
@@ -115,6 +118,27 @@ internal static class Program
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    /// <summary>
+    /// The parse error a person can act on: an unknown command or option named as such (the parser says "Required
+    /// command was not provided" first), otherwise the parser's first error; then where help is.
+    /// </summary>
+    private static string DescribeParseError(ParseResult parse, RootCommand root)
+    {
+        Command command = parse.CommandResult.Command;
+        string name = command == root ? "stackdepot" : "stackdepot " + command.Name;
+        string commands = string.Join(", ", root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
+        string? unmatched = parse.UnmatchedTokens.FirstOrDefault();
+        string message = unmatched switch
+        {
+            not null when command == root && !unmatched.StartsWith('-') => $"unknown command '{unmatched}' (the commands are {commands})",
+            not null when unmatched.StartsWith('-') => $"unknown option '{unmatched}' for '{name}'",
+            not null => $"unexpected argument '{unmatched}' for '{name}'",
+            null when command == root => $"give a command: {commands}",
+            null => parse.Errors[0].Message,
+        };
+        return $"{message} (see '{name} --help')";
     }
 
     /// <summary>Prints the one error line (line breaks inside the message become spaces) and returns the code.</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using StackDepot.Cli.Options;
 using StackDepot.Cli.Output;
@@ -34,28 +35,35 @@ internal static class StacksCommand
         using OutputFile output = OutputFile.Open(settings.Report.OutputPath, context.Console, settings.Report.Formatter.IsBinary);
         SamplingSettings sampling = settings.Sampling;
         string? dumpPath = settings.Target.DumpPath;
-        var frames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames);
-        var walker = new StackWalker(frames, sampling.MaxFrames);
         var properties = new Dictionary<string, string>();
         string title;
+        ClrFrameTable frames;
+        int? pid = null;
         IStackSource source;
         if (dumpPath is not null)
         {
             DumpSource.Check(dumpPath);
             title = $"Stacks in dump {Path.GetFileName(dumpPath)}";
             properties["dump"] = dumpPath;
-            source = new DumpSource(dumpPath, walker);
+            frames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames, sampling.RawNames);
+            source = new DumpSource(dumpPath, new StackWalker(frames, sampling.MaxFrames));
         }
         else
         {
-            int pid = DotNetProcess.Resolve(settings.Target.Pid, settings.Target.Name);
-            DotNetProcess.CheckCanAttach(pid);
-            string processName = DotNetProcess.Describe(pid)?.Name ?? "?";
-            title = $"Stacks of {processName} (pid {pid})";
-            properties["pid"] = DotNetProcess.Text(pid);
+            int live = DotNetProcess.Resolve(settings.Target.Pid, settings.Target.Name);
+            DotNetProcess.CheckCanAttach(live);
+            string processName = DotNetProcess.Describe(live)?.Name ?? "?";
+            title = $"Stacks of {processName} (pid {live})";
+            properties["pid"] = DotNetProcess.Text(live);
             properties["process"] = processName;
-            source = new LiveSource(pid, walker, context.Log);
+            // The target's files (assemblies, PDBs) as it sees them, also inside a container.
+            string? root = OperatingSystem.IsLinux() ? $"/proc/{DotNetProcess.Text(live)}/root" : null;
+            frames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames, sampling.RawNames, root);
+            source = new LiveSource(live, new StackWalker(frames, sampling.MaxFrames), context.Log);
+            pid = live;
         }
+
+        using ClrFrameTable closeFrames = frames;
 
         int samples = dumpPath is null ? sampling.Samples : 1;
         if (dumpPath is not null && sampling.Samples > 1)
@@ -63,11 +71,15 @@ internal static class StacksCommand
             context.Log.Warning("A dump holds one snapshot; --samples {Samples} is ignored", sampling.Samples);
         }
 
-        using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames, Name = "stackdepot-cli" });
+        // One more frame than --max-frames: a cut stack ends with the (truncated) marker.
+        using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames + 1, Name = "stackdepot-cli" });
         var builder = new StackReportBuilder(depot, [samples == 1 ? ReportValueType.Threads : ReportValueType.Samples], source.GetFrame);
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+        long startTicks = Stopwatch.GetTimestamp();
         SampleRunStats stats = await SampleProgress.RunAsync(context.Console, samples, settings.Quiet, progress =>
             StackSampler.RunAsync(source, samples, TimeSpan.FromMilliseconds(sampling.IntervalMs), TimeSpan.FromMilliseconds(sampling.TimeoutMs),
                 builder, progress, context.Log, cancellation)).ConfigureAwait(false);
+        TimeSpan duration = Stopwatch.GetElapsedTime(startTicks);
         if (stats.Taken == 0)
         {
             throw new CliException(ExitCode.Timeout,
@@ -96,10 +108,17 @@ internal static class StacksCommand
             properties["stopped walks"] = $"{stats.StoppedWalks} (stack pointer stopped moving)";
         }
 
-        StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties);
+        StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties) with
+        {
+            Producer = CliVersion.Producer,
+            StartTime = dumpPath is null ? started : null,
+            Duration = dumpPath is null ? duration : null,
+            PeriodType = ReportValueType.Threads,
+            Period = 1, // every thread of every snapshot is counted
+            ThreadNames = pid is int id ? ThreadNames.Read(id, stats.Threads) : new Dictionary<int, string>(),
+        };
         context.Log.Debug("{Distinct} distinct stacks, {Symbolized} frames symbolized, depot: {Stats}", builder.DistinctStacks, frames.Symbolized, depot.GetStats());
-        StackReportWriter.Write(result, settings.Report.Formatter, output.Stream);
-        output.Commit();
+        output.Write(stream => StackReportWriter.Write(result, settings.Report.Formatter, stream));
         return ExitCode.Success;
     }
 }

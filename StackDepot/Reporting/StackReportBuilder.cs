@@ -103,7 +103,7 @@ public sealed class StackReportBuilder
 
         if (threadId != NoThread)
         {
-            accumulator.Threads.Add(threadId);
+            accumulator.Threads[threadId] = accumulator.Threads.GetValueOrDefault(threadId) + values[0];
         }
     }
 
@@ -167,13 +167,14 @@ public sealed class StackReportBuilder
                 continue;
             }
 
-            var threads = new List<int>(pair.Value.Threads);
-            threads.Sort();
+            int[] threads = [.. pair.Value.Threads.Keys];
+            Array.Sort(threads);
             entries.Add(new StackReportEntry
             {
                 Frames = Symbolize(pair.Key),
                 Values = (long[])pair.Value.Values.Clone(),
                 ThreadIds = threads,
+                ThreadValues = Array.ConvertAll(threads, id => pair.Value.Threads[id]),
                 Handle = pair.Key,
             });
         }
@@ -239,7 +240,8 @@ public sealed class StackReportBuilder
     {
         public long[] Values { get; } = new long[valueCount];
 
-        public HashSet<int> Threads { get; } = [];
+        /// <summary>Per thread id, its part of the first value.</summary>
+        public Dictionary<int, long> Threads { get; } = [];
 
         public int Order { get; } = order;
     }
