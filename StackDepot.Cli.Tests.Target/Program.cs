@@ -8,7 +8,8 @@ namespace StackDepot.Cli.Tests.Target;
 /// Answers each <c>ping</c> line on stdin with <c>pong N</c> (so a test can tell the process is running, not frozen),
 /// each <c>gap</c> line with <c>gap MS</c> (the longest stop its <see cref="Heartbeat"/> saw since the last question),
 /// starts two more threads parked in <see cref="GrowChain"/> on each <c>grow</c> line (answering <c>grown N</c> once
-/// they wait: a workload that changes between two captures), and exits when stdin closes or says <c>exit</c>.
+/// they wait: a workload that changes between two captures), and exits when stdin closes or says <c>exit</c>. With the
+/// argument <c>alloc</c> (and its options) it runs the <see cref="AllocationWorkload"/> instead.
 /// </summary>
 internal static class Program
 {
@@ -17,6 +18,11 @@ internal static class Program
 
     private static int Main(string[] args)
     {
+        if (args is ["alloc", ..])
+        {
+            return AllocationWorkload.Run(args[1..]);
+        }
+
         var threads = new List<Thread>();
         AsyncScenario? scenario = null;
         if (args is ["async", ..])
@@ -37,6 +43,11 @@ internal static class Program
             for (int i = 0; i < 3; i++)
             {
                 threads.Add(Start(ThreeChain.First, $"three-{i}"));
+            }
+
+            if (Environment.GetCommandLineArgs().Contains("names"))
+            {
+                NamingScenario.StartAndWait();
             }
         }
 

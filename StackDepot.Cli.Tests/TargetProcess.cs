@@ -46,14 +46,7 @@ internal sealed class TargetProcess : IDisposable
     }
 
     /// <summary>Asserts the target runs: not stopped, and answers a ping.</summary>
-    public async Task AssertRunningAsync()
-    {
-        Assert.False(_process.Process.HasExited, "the target exited");
-        string state = File.ReadLines($"/proc/{Pid}/status").First(l => l.StartsWith("State:", StringComparison.Ordinal));
-        Assert.DoesNotContain("stopped", state, StringComparison.Ordinal);
-        Assert.DoesNotContain("tracing stop", state, StringComparison.Ordinal);
-        Assert.StartsWith("pong ", await AskAsync("ping", "pong "));
-    }
+    public Task AssertRunningAsync() => TargetChecks.AssertRunningAsync(_process, Pid);
 
     /// <summary>The longest stop the target's heartbeat thread saw since the last call, in milliseconds.</summary>
     public async Task<double> TakeMaxGapAsync()
@@ -76,19 +69,7 @@ internal sealed class TargetProcess : IDisposable
     }
 
     /// <summary>Tells the target to exit and waits a little; kills it otherwise.</summary>
-    public void Dispose()
-    {
-        try
-        {
-            _process.Process.StandardInput.WriteLine("exit");
-            _process.Process.WaitForExit(5000);
-        }
-        catch (IOException)
-        {
-        }
-
-        _process.Dispose();
-    }
+    public void Dispose() => TargetChecks.Stop(_process);
 
     private async Task<string> AskAsync(string question, string answerPrefix)
     {

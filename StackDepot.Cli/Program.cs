@@ -30,6 +30,8 @@ internal static class Program
             verbose,
             PsCommand.Create(context),
             StacksCommand.Create(context),
+            AllocCommand.Create(context),
+            LeaksCommand.Create(context),
             DumpCommand.Create(context),
             DemoCommand.Create(context),
             DiffCommand.Create(context),

@@ -60,7 +60,7 @@ public sealed class AsyncCliTests(AsyncTargetFixture fixture) : IAsyncLifetime
         Dictionary<string, int> tids = fixture.Target.ThreadIdsByName();
 
         Assert.Equal("threads and tasks", root.GetProperty("valueTypes")[0].GetProperty("name").GetString());
-        string[] joinedChain = ["[awaiting TaskCompletionSource<System.Int32>]", .. AsyncGroundTruth.ManifestChain, AsyncGroundTruth.BlockingMarker];
+        string[] joinedChain = ["[awaiting TaskCompletionSource<int>]", .. AsyncGroundTruth.ManifestChain, AsyncGroundTruth.BlockingMarker];
         AssertJoined(stacks, joinedChain, Target + "ManifestChain.LoadBlocking()", Enumerable.Range(0, 5).Select(i => tids[$"manifest-{i}"]));
         AssertJoined(stacks, joinedChain, Target + "ManifestChain.LoadResult()", [tids["manifest-result"]]);
         AssertJoined(stacks, joinedChain, Target + "ManifestChain.LoadWait()", [tids["manifest-wait"]]);
@@ -83,9 +83,9 @@ public sealed class AsyncCliTests(AsyncTargetFixture fixture) : IAsyncLifetime
         Assert.Equal("stackdepot: warning: --async takes one snapshot (a walk of the GC heap); --samples 3 is ignored", result.StdErr.TrimEnd('\n'));
         List<string[]> blocks = Reports.TextBlocks(result.StdOut);
         Assert.Contains(blocks, b => b[0].StartsWith("40 tasks (", StringComparison.Ordinal) && b.Contains("    [awaiting SemaphoreSlim.WaitAsync]"));
-        Assert.Contains(blocks, b => b[0].StartsWith("5 threads blocked on tasks (", StringComparison.Ordinal) && b.Any(l => l.EndsWith("ManifestChain.LoadBlocking()", StringComparison.Ordinal)));
-        Assert.Contains(blocks, b => b[0].StartsWith("1 thread blocked on a task (", StringComparison.Ordinal) && b.Any(l => l.EndsWith("ManifestChain.LoadWait()", StringComparison.Ordinal)));
-        Assert.Contains(blocks, b => b[0].StartsWith("1 thread (", StringComparison.Ordinal) && b.Any(l => l.EndsWith("Ledger.Post()", StringComparison.Ordinal)));
+        Assert.Contains(blocks, b => b[0].StartsWith("5 threads blocked on tasks (", StringComparison.Ordinal) && b.Any(l => l.Contains("ManifestChain.LoadBlocking()", StringComparison.Ordinal)));
+        Assert.Contains(blocks, b => b[0].StartsWith("1 thread blocked on a task (", StringComparison.Ordinal) && b.Any(l => l.Contains("ManifestChain.LoadWait()", StringComparison.Ordinal)));
+        Assert.Contains(blocks, b => b[0].StartsWith("1 thread (", StringComparison.Ordinal) && b.Any(l => l.Contains("Ledger.Post()", StringComparison.Ordinal)));
         Assert.Contains("  total threads and tasks: ", result.StdOut, StringComparison.Ordinal);
     }
 
@@ -128,12 +128,14 @@ public sealed class AsyncCliTests(AsyncTargetFixture fixture) : IAsyncLifetime
         Assert.Equal(AsyncScenarioCounts.Semaphore, Assert.Single(rows, r => r.Name == "[awaiting SemaphoreSlim.WaitAsync]").Flat);
         Assert.Equal(AsyncScenarioCounts.Delay, Assert.Single(rows, r => r.Name == "[awaiting Task.Delay]").Flat);
 
-        // Each logical stack is one trace, innermost first, its weight the number of pending operations.
+        // Each logical stack is one trace, innermost first, its weight the number of pending operations; pprof's
+        // functions are the methods (the await state is part of the frame, not of the function).
+        string[] methods = [.. AsyncGroundTruth.SemaphoreChain.Select(f => Regex.Replace(f, @" \(await state \d+\)$", string.Empty))];
         string traces = GoPprof.Run("-traces", file);
-        string block = Assert.Single(traces.Split("-----------+"), b => b.Contains(AsyncGroundTruth.SemaphoreChain[^1], StringComparison.Ordinal));
+        string block = Assert.Single(traces.Split("-----------+"), b => b.Contains(methods[^1], StringComparison.Ordinal));
         string[] lines = [.. block.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('-'))];
         Assert.StartsWith($"{AsyncScenarioCounts.Semaphore} ", lines[0]);
-        Reports.AssertInOrder([.. lines.Select(l => l.Split("   ", 2)[^1].Trim())], ["[awaiting SemaphoreSlim.WaitAsync]", .. AsyncGroundTruth.SemaphoreChain]);
+        Reports.AssertInOrder([.. lines.Select(l => l.Split("   ", 2)[^1].Trim())], ["[awaiting SemaphoreSlim.WaitAsync]", .. methods]);
     }
 
     [Fact]
@@ -245,8 +247,10 @@ public sealed class AsyncCliTests(AsyncTargetFixture fixture) : IAsyncLifetime
         Assert.True(outermost.Count >= 5, dumpasync);
         foreach ((string type, int state, long count) in outermost)
         {
-            Assert.True(StackDepot.Cli.Async.StateMachineNames.TrySplit(type, out string declaring, out string method, out _, out _), type);
-            string prefix = declaring + "." + method + "(";
+            // The scenario's state machines are plain ones (Ns.Type+<Method>d__N): named as written, Ns.Type.Method(...).
+            Match machine = Regex.Match(type, @"^(?<type>.+)\+<(?<method>[^<>]+)>d__\d+$");
+            Assert.True(machine.Success, type);
+            string prefix = machine.Groups["type"].Value.Replace('+', '.') + "." + machine.Groups["method"].Value + "(";
             string suffix = $" (await state {state})";
             long mine = ours.Where(s => s.Frames.LastOrDefault(f => f.EndsWith(')') && f.Contains(" (await state ", StringComparison.Ordinal)) is { } last &&
                                         last.StartsWith(prefix, StringComparison.Ordinal) && last.EndsWith(suffix, StringComparison.Ordinal)).Sum(s => s.Count);

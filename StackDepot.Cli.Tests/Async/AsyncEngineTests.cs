@@ -142,7 +142,7 @@ public sealed class AsyncEngineTests(AsyncTargetFixture fixture, ITestOutputHelp
             // The list that contains itself is given up at the resolve depth; the reads it fed are still linked from
             // their awaiters' side, so every batch keeps its chain.
             Assert.True(run.Analysis.Unreadable >= 2, $"{run.Analysis.Unreadable} unreadable");
-            AsyncGroundTruth.Single(seen, AsyncScenarioCounts.WhenAllBatches * 2, "[awaiting TaskCompletionSource<System.Int32>]", AsyncGroundTruth.WhenAllChain);
+            AsyncGroundTruth.Single(seen, AsyncScenarioCounts.WhenAllBatches * 2, "[awaiting TaskCompletionSource<int>]", AsyncGroundTruth.WhenAllChain);
         }
         finally
         {
@@ -219,7 +219,7 @@ public sealed class AsyncEngineTests(AsyncTargetFixture fixture, ITestOutputHelp
     {
         StackReportEntry entry = Assert.Single(joined, e => Names(e).Contains(threadFrame));
         string[] names = Names(entry);
-        Reports.AssertInOrder(names, "[awaiting TaskCompletionSource<System.Int32>]", Target + "ManifestChain.FetchAsync()", Target + "ManifestChain.LoadAsync()",
+        Reports.AssertInOrder(names, "[awaiting TaskCompletionSource<int>]", Target + "ManifestChain.FetchAsync()", Target + "ManifestChain.LoadAsync()",
             AsyncGroundTruth.BlockingMarker, "System.Threading.Tasks.Task.SpinThenBlockingWait", threadFrame);
         Assert.Equal(count, entry.Values[0]);
         Assert.Equal(threads.Order(), entry.ThreadIds);

@@ -9,7 +9,6 @@ namespace StackDepot.Cli.Tests.Async;
 internal static class AsyncGroundTruth
 {
     public const string Target = "StackDepot.Cli.Tests.Target.";
-    public const string Token = "System.Threading.CancellationToken";
     public const string Module = "StackDepot.Cli.Tests.Target";
 
     public static readonly string BlockingMarker = Marker(new AsyncFrameTable().BlockingWait);
@@ -18,25 +17,25 @@ internal static class AsyncGroundTruth
 
     public static readonly string[] SemaphoreChain =
     [
-        Target + $"CustomsChain.WaitForInspectorAsync({Token}) (await state 0)",
-        Target + $"CustomsChain.InspectAsync(Int32, {Token}) (await state 1)",
-        Target + $"CustomsChain.ClearAsync(Int32, {Token}) (await state 0)",
+        Target + "CustomsChain.WaitForInspectorAsync(CancellationToken) (await state 0)",
+        Target + "CustomsChain.InspectAsync(int, CancellationToken) (await state 1)",
+        Target + "CustomsChain.ClearAsync(int, CancellationToken) (await state 0)",
     ];
 
     public static readonly string[] DelayChain =
     [
-        Target + $"TideChain.WaitForTideAsync({Token}) (await state 0)",
-        Target + $"TideChain.SailAsync({Token}) (await state 0)",
+        Target + "TideChain.WaitForTideAsync(CancellationToken) (await state 0)",
+        Target + "TideChain.SailAsync(CancellationToken) (await state 0)",
     ];
 
     public static readonly string[] WhenAllChain =
     [
-        Target + "AuditChain.ReadLedgerAsync(Int32) (await state 0)",
+        Target + "AuditChain.ReadLedgerAsync(int) (await state 0)",
         "[Task.WhenAll]",
-        Target + "AuditChain.ReconcileAsync(Int32) (await state 0)",
+        Target + "AuditChain.ReconcileAsync(int) (await state 0)",
     ];
 
-    public static readonly string[] SocketChain = [Target + "WireChain.ReadFrameAsync(System.Net.Sockets.Socket) (await state 0)"];
+    public static readonly string[] SocketChain = [Target + "WireChain.ReadFrameAsync(Socket) (await state 0)"];
 
     public static readonly string[] ManifestChain =
     [
@@ -53,9 +52,9 @@ internal static class AsyncGroundTruth
     {
         Single(stacks, AsyncScenarioCounts.Semaphore, "[awaiting SemaphoreSlim.WaitAsync]", SemaphoreChain);
         Single(stacks, AsyncScenarioCounts.Delay, "[awaiting Task.Delay]", DelayChain);
-        Single(stacks, AsyncScenarioCounts.WhenAllBatches * 2, "[awaiting TaskCompletionSource<System.Int32>]", WhenAllChain);
+        Single(stacks, AsyncScenarioCounts.WhenAllBatches * 2, "[awaiting TaskCompletionSource<int>]", WhenAllChain);
         Single(stacks, AsyncScenarioCounts.SocketReads, "[awaiting socket receive]", SocketChain);
-        SeenStack manifest = Single(stacks, AsyncScenarioCounts.SyncOverAsync, "[awaiting TaskCompletionSource<System.Int32>]", [.. ManifestChain, BlockingMarker]);
+        SeenStack manifest = Single(stacks, AsyncScenarioCounts.SyncOverAsync, "[awaiting TaskCompletionSource<int>]", [.. ManifestChain, BlockingMarker]);
         Assert.Equal(ManifestThreads(tids), manifest.Threads);
     }
 

@@ -7,7 +7,7 @@ public sealed class AwaitedThingNamesTests
     [Theory]
     [InlineData("System.Threading.SemaphoreSlim+TaskNode", true, null, "[awaiting SemaphoreSlim.WaitAsync]")]
     [InlineData("System.Threading.Tasks.Task+DelayPromiseWithCancellation", true, null, "[awaiting Task.Delay]")]
-    [InlineData("System.Threading.Tasks.Task<System.Int32>", true, null, "[awaiting TaskCompletionSource<System.Int32>]")]
+    [InlineData("System.Threading.Tasks.Task<System.Int32>", true, null, "[awaiting TaskCompletionSource<int>]")]
     [InlineData("System.Threading.Tasks.Task<System.Threading.Tasks.VoidTaskResult>", true, null, "[awaiting TaskCompletionSource]")]
     [InlineData("System.Threading.Tasks.Task", true, null, "[awaiting TaskCompletionSource]")]
     [InlineData("System.Threading.Tasks.Task", false, "App.Worker.Run()", "[task running App.Worker.Run()]")]

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Diagnostics.Runtime;
 using StackDepot.Cli.Blocking;
 using StackDepot.Cli.Sampling;
+using StackDepot.Naming;
 
 namespace StackDepot.Cli.Async;
 
@@ -501,10 +502,18 @@ internal sealed class AsyncHeapWalker
         }
 
         ClrMethod? method = del.AsDelegate().GetDelegateTarget()?.Method;
-        return method is null ? null : method.Signature ?? (method.Type?.Name + "." + method.Name);
+        if (method is null)
+        {
+            return null;
+        }
+
+        // Named by the product's rules from the runtime's signature alone (a lambda is Type.Method()+lambda).
+        string raw = method.Signature ?? (method.Type?.Name + "." + method.Name);
+        return MetadataNameParser.TryParseSignature(raw, method.Name) is { } parsed ? ReadableNameFormatter.Format(parsed) : raw;
     }
 
-    /// <summary>The frame of an async method at an await state: <c>Ns.Type.Method(args) (await state N)</c>.</summary>
+    /// <summary>The frame of an async method at an await state: <c>Ns.Type.Method(args) (await state N)</c>, the method
+    /// named from its state machine's <c>MoveNext</c> by the product's naming rules.</summary>
     private ulong MethodFrame(ClrType? machineType, int state)
     {
         ulong methodTable = machineType?.MethodTable ?? 0;
@@ -514,33 +523,12 @@ internal sealed class AsyncHeapWalker
         }
 
         string where = state >= 0 ? string.Create(CultureInfo.InvariantCulture, $" (await state {state})") : " (running)";
-        string name = machineType is null ? "[async method]" : MethodName(machineType) + where;
-        id = _frames.Intern(name, ClrFrameTable.ModuleName(machineType?.Module));
+        ClrMethod? moveNext = machineType?.Methods.FirstOrDefault(m => m.Name == "MoveNext");
+        id = moveNext is not null
+            ? _frames.Method(_frames.Namer.Read(moveNext), where)
+            : _frames.Intern((machineType?.Name ?? "[async method]") + where, null);
         _methodFrames.Add((methodTable, state), id);
         return id;
-    }
-
-    /// <summary><c>Ns.Type.Method(args)</c> from the state machine's type and, for the arguments, its kickoff method.</summary>
-    private static string MethodName(ClrType machineType)
-    {
-        string typeName = machineType.Name ?? "?";
-        if (!StateMachineNames.TrySplit(typeName, out string declaring, out string method, out string kickoff, out string closure))
-        {
-            return typeName + ".MoveNext()";
-        }
-
-        string args = "(...)";
-        ClrType? owner = machineType.Module?.GetTypeByName(closure);
-        if (owner is not null)
-        {
-            string[] signatures = owner.Methods.Where(m => m.Name == kickoff && m.Signature is not null).Select(m => m.Signature!).Distinct().ToArray();
-            if (signatures.Length == 1 && signatures[0].IndexOf('(', StringComparison.Ordinal) is int open and >= 0)
-            {
-                args = signatures[0][open..];
-            }
-        }
-
-        return declaring + "." + method + args;
     }
 
     private TypeFacts Facts(ClrType type)

@@ -1,3 +1,5 @@
+using StackDepot.Naming;
+
 namespace StackDepot.Cli.Async;
 
 /// <summary>
@@ -69,7 +71,7 @@ internal static class AwaitedThingNames
             string result = typeName.Length > (Tasks + "Task<").Length ? typeName[(Tasks + "Task<").Length..^1] : string.Empty;
             return result.Length == 0 || result == Tasks + "VoidTaskResult"
                 ? "[awaiting TaskCompletionSource]"
-                : "[awaiting TaskCompletionSource<" + result + ">]";
+                : "[awaiting TaskCompletionSource<" + ShortTypeName(result) + ">]";
         }
 
         return delegateMethod is null ? "[awaiting " + typeName + "]" : "[awaiting " + typeName + " running " + delegateMethod + "]";
@@ -129,6 +131,10 @@ internal static class AwaitedThingNames
 
     /// <summary>A callback continuation that is not a task (a <c>ContinueWith</c> action, a registered delegate).</summary>
     public static string ForCallback(string what) => "[continues in " + what + "]";
+
+    /// <summary>A type as the product names types in frames (<c>int</c> for <c>System.Int32</c>, no namespaces).</summary>
+    private static string ShortTypeName(string typeName) =>
+        MetadataNameParser.TryParseType(typeName) is { } type ? ReadableNameFormatter.ShortName(type) : typeName;
 
     private static string ShortName(string typeName)
     {

@@ -32,8 +32,8 @@ internal static class AsyncStacks
             context.Log.Warning("--async takes one snapshot (a walk of the GC heap); --samples {Samples} is ignored", sampling.Samples);
         }
 
-        var threadFrames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames);
-        var asyncFrames = new AsyncFrameTable();
+        using var threadFrames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames, sampling.RawNames, target.FileSystemRoot);
+        using var asyncFrames = new AsyncFrameTable(sampling.RawNames, target.FileSystemRoot);
         var source = new AsyncSource(target.Pid, target.DumpPath, both ? new StackWalker(threadFrames, sampling.MaxFrames) : null, asyncFrames, context.Log);
         DateTimeOffset started = DateTimeOffset.UtcNow;
         AsyncSnapshot snapshot = await SampleProgress.RunAsync(context.Console, 1, settings.Quiet, progress =>

@@ -63,13 +63,14 @@ internal static class StacksCommand
         }
 
         string? dumpPath = target.DumpPath;
-        var frames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames);
-        var walker = new StackWalker(frames, sampling.MaxFrames);
-
         var properties = new Dictionary<string, string>(target.Properties);
         string title = "Stacks " + target.Subject;
         int? pid = target.Pid;
+        var frames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames, sampling.RawNames, target.FileSystemRoot);
+        var walker = new StackWalker(frames, sampling.MaxFrames);
         IStackSource source = pid is { } live ? new LiveSource(live, walker, context.Log) : new DumpSource(dumpPath!, walker);
+
+        using ClrFrameTable closeFrames = frames;
 
         int samples = dumpPath is null ? sampling.Samples : 1;
         if (dumpPath is not null && sampling.Samples > 1)
@@ -77,7 +78,8 @@ internal static class StacksCommand
             context.Log.Warning("A dump holds one snapshot; --samples {Samples} is ignored", sampling.Samples);
         }
 
-        using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames, Name = "stackdepot-cli" });
+        // One more frame than --max-frames: a cut stack ends with the (truncated) marker.
+        using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames + 1, Name = "stackdepot-cli" });
         var builder = new StackReportBuilder(depot, [samples == 1 ? ReportValueType.Threads : ReportValueType.Samples], source.GetFrame);
         DateTimeOffset started = DateTimeOffset.UtcNow;
         long startTicks = Stopwatch.GetTimestamp();
@@ -126,6 +128,7 @@ internal static class StacksCommand
 
         StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties) with
         {
+            Producer = CliVersion.Producer,
             StartTime = dumpPath is null ? started : null,
             Duration = dumpPath is null ? duration : null,
             PeriodType = ReportValueType.Threads,

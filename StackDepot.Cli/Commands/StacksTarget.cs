@@ -9,7 +9,9 @@ namespace StackDepot.Cli.Commands;
 /// <param name="DumpPath">The dump, or null for a live process.</param>
 /// <param name="Subject">How titles name it: <c>of Harbor (pid 4242)</c>, <c>in dump app.core</c>.</param>
 /// <param name="Properties">The first header facts: <c>pid</c> and <c>process</c>, or <c>dump</c>.</param>
-internal sealed record StacksTarget(int? Pid, string? DumpPath, string Subject, IReadOnlyDictionary<string, string> Properties)
+/// <param name="FileSystemRoot">For a live process on Linux, <c>/proc/PID/root</c>: the target's files (assemblies,
+/// PDBs) as it sees them, also inside a container; null otherwise.</param>
+internal sealed record StacksTarget(int? Pid, string? DumpPath, string Subject, IReadOnlyDictionary<string, string> Properties, string? FileSystemRoot = null)
 {
     /// <summary>Resolves and checks the selection: a dump file that exists and is a dump, or one process that exists,
     /// is not stackdepot and may be attached to.</summary>
@@ -26,6 +28,7 @@ internal sealed record StacksTarget(int? Pid, string? DumpPath, string Subject, 
         DotNetProcess.CheckCanAttach(pid);
         string processName = DotNetProcess.Describe(pid)?.Name ?? "?";
         return new StacksTarget(pid, null, $"of {processName} (pid {pid})",
-            new Dictionary<string, string> { ["pid"] = DotNetProcess.Text(pid), ["process"] = processName });
+            new Dictionary<string, string> { ["pid"] = DotNetProcess.Text(pid), ["process"] = processName },
+            OperatingSystem.IsLinux() ? $"/proc/{DotNetProcess.Text(pid)}/root" : null);
     }
 }

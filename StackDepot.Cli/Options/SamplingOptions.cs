@@ -4,7 +4,7 @@ using StackDepot.Cli.Sampling;
 namespace StackDepot.Cli.Options;
 
 /// <summary>Snapshot options: <c>--samples</c>, <c>--interval</c>, <c>--max-frames</c>, <c>--runtime-frames</c>,
-/// <c>--group-by</c>, <c>--timeout</c>.</summary>
+/// <c>--raw-names</c>, <c>--group-by</c>, <c>--timeout</c>.</summary>
 internal sealed class SamplingOptions
 {
     /// <summary>Creates the options.</summary>
@@ -30,12 +30,20 @@ internal sealed class SamplingOptions
 
     public Option<int> MaxFrames { get; } = CommonOptions.Range(new Option<int>("--max-frames")
     {
-        Description = "Keep at most N frames per stack (innermost); no fixed ceiling",
+        Description = "Keep at most N frames per stack (innermost); a longer stack ends with a (truncated) frame",
         DefaultValueFactory = _ => 256,
         HelpName = "N",
-    }, 1, 65536);
+    }, 1, 65535);
 
-    public Option<bool> RuntimeFrames { get; } = new("--runtime-frames") { Description = "Include runtime frames (helper, transition and other explicit frames)" };
+    public Option<bool> RuntimeFrames { get; } = new("--runtime-frames")
+    {
+        Description = "Include runtime frames (helper, transition and other explicit frames) and the async plumbing (state machine start, execution context, task dispatch)",
+    };
+
+    public Option<bool> RawNames { get; } = new("--raw-names")
+    {
+        Description = "Print methods exactly as the runtime names them (compiler-generated names, metadata type names) instead of as they were written",
+    };
 
     public Option<string> GroupBy { get; } = new Option<string>("--group-by")
     {
@@ -53,7 +61,7 @@ internal sealed class SamplingOptions
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Samples, Interval, MaxFrames, RuntimeFrames, GroupBy, Timeout })
+        foreach (Option option in new Option[] { Samples, Interval, MaxFrames, RuntimeFrames, RawNames, GroupBy, Timeout })
         {
             command.Add(option);
         }
@@ -66,6 +74,7 @@ internal sealed class SamplingOptions
         IntervalMs = parse.GetValue(Interval),
         MaxFrames = parse.GetValue(MaxFrames),
         RuntimeFrames = parse.GetValue(RuntimeFrames),
+        RawNames = parse.GetValue(RawNames),
         GroupBy = parse.GetValue(GroupBy) == "frame" ? Sampling.GroupBy.Frame : Sampling.GroupBy.Method,
         TimeoutMs = parse.GetValue(Timeout),
     };

@@ -25,6 +25,12 @@ public sealed record StackReport
     /// <summary>Stacks left out of <see cref="Entries"/> by a top-N or minimum-value cut.</summary>
     public int OmittedEntries { get; init; }
 
+    /// <summary>
+    /// The program that made the report and its version, for formats that record one (speedscope's <c>exporter</c>),
+    /// for example <c>stackdepot 0.1.0</c>. Null names the library: <c>StackDepot</c> and its version.
+    /// </summary>
+    public string? Producer { get; init; }
+
     /// <summary>Header facts in display order (pid, process, samples, threads, distinct stacks...).</summary>
     public IReadOnlyDictionary<string, string> Properties { get; init; } = new Dictionary<string, string>();
 

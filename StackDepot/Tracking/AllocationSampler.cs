@@ -243,6 +243,18 @@ public sealed class AllocationSampler : IDisposable
         }
     }
 
+    /// <summary>
+    /// The number of allocations one sampled allocation of <paramref name="bytes"/> stands for when every byte is
+    /// sampled with probability <c>1/samplingRate</c>: <c>1 / (1 - exp(-bytes/samplingRate))</c>, the Horvitz-Thompson
+    /// weight this sampler gives each of its samples (multiply by <paramref name="bytes"/> for the bytes it stands
+    /// for). Use it to scale samples taken by another byte-based sampler, such as the .NET runtime's
+    /// <c>AllocationSampled</c> event (mean 102,400 bytes between samples).
+    /// </summary>
+    /// <param name="bytes">The sampled allocation's size in bytes.</param>
+    /// <param name="samplingRate">Mean bytes between samples; 1 or less means every allocation is sampled.</param>
+    /// <returns>The weight, at least 1 for a positive size; 0 for a size of 0 or less.</returns>
+    public static double SampleWeight(long bytes, long samplingRate) => SamplingMath.Weight(bytes, samplingRate);
+
     /// <summary>The value types of <see cref="GetReport"/>, in order: <see cref="ReportValueType.AllocatedBytes"/> and
     /// <see cref="ReportValueType.AllocatedObjects"/> (estimates, named as in Go's heap profiles), then the raw
     /// <c>samples</c> and <c>sampled bytes</c>.</summary>

@@ -22,7 +22,7 @@ public class LogicalStackBenchmarks
 {
     private readonly AsyncFrameTable _frames = new();
     private readonly AsyncGraph _graph = new();
-    private readonly FramesComparer _comparer = new(0x5eed);
+    private readonly FramesComparer _comparer = new();
     private ulong _next = 0x1000;
 
     /// <summary>Builds the graph.</summary>
