@@ -27,7 +27,7 @@ internal static class BlockedOnFrames
         var candidates = new HashSet<int>();
         foreach (ThreadStack thread in snapshot.Threads)
         {
-            if (thread.Frames.Any(id => IsEnterFrame(frames.Get(id).Name)))
+            if (thread.Frames.Any(id => frames.RuntimeName(id) is { } name && IsEnterFrame(name)))
             {
                 candidates.Add(thread.ThreadId);
             }

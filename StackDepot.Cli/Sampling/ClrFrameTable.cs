@@ -135,6 +135,10 @@ internal sealed class ClrFrameTable : IDisposable
         };
     }
 
+    /// <summary>The runtime's name of a frame (its method's signature as ClrMD reads it, or a runtime frame's name),
+    /// without reading anything from disk: usable while the target is stopped.</summary>
+    public string? RuntimeName(ulong id) => _frames.TryGetValue(id, out Entry? entry) ? entry.Method?.Raw ?? entry.SyntheticName : null;
+
     /// <summary>Closes the PDB readers.</summary>
     public void Dispose() => _namer.Dispose();
 
