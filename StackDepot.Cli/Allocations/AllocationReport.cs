@@ -53,7 +53,7 @@ internal static class AllocationReport
         var resolved = new ulong[recorder.Depot.MaxFrames];
         long unresolvedFrames = 0;
         long frames = 0;
-        double allocatedBytes = 0, allocatedObjects = 0, liveBytes = 0, liveObjects = 0;
+        double allocatedBytes = 0, liveBytes = 0;
         foreach (SampledSite site in recorder.Sites)
         {
             int count = 0;
@@ -79,9 +79,7 @@ internal static class AllocationReport
 
             m.Add(site, recorder.GrowthPerGen2(site));
             allocatedBytes += site.AllocatedBytes;
-            allocatedObjects += site.AllocatedObjects;
             liveBytes += site.LiveBytes;
-            liveObjects += site.LiveObjects;
         }
 
         var facts = new Dictionary<string, string>();
@@ -90,8 +88,6 @@ internal static class AllocationReport
             facts[property.Key] = property.Value;
         }
 
-        facts["estimated allocated"] = $"~{ReportQuantity.Bytes(allocatedBytes)} in ~{ReportQuantity.Count(allocatedObjects)} objects";
-        facts["estimated still alive"] = $"~{ReportQuantity.Bytes(liveBytes)} in ~{ReportQuantity.Count(liveObjects)} objects";
         facts["gen2 growth"] = recorder.Gen2Collections >= 2
             ? $"per stack: least-squares slope of its live bytes over {recorder.Gen2Collections} gen2 collections"
             : $"unknown ({recorder.Gen2Collections} gen2 collection{(recorder.Gen2Collections == 1 ? string.Empty : "s")} seen; two are needed)";

@@ -10,7 +10,7 @@ internal static class DiffTextWriter
     public static void Write(StackDiff diff, string baseName, string newName, int top, TextWriter output)
     {
         ReportValueType type = diff.ValueTypes[0];
-        output.Write($"Change of {type.Name} from BASE to NEW, by stack\n");
+        output.Write($"Change of {type.Name}{(type.Label is { } label ? $", {label}," : string.Empty)} from BASE to NEW, by stack\n");
         output.Write($"  BASE: {baseName}: {diff.BaseReport.Title}, total {Number(diff.BaseTotal, type)}{(diff.BaseScale != 1.0 ? string.Create(CultureInfo.InvariantCulture, $" (normalized: times {diff.BaseScale:0.####})") : string.Empty)}\n");
         output.Write($"  NEW:  {newName}: {diff.NewReport.Title}, total {Number(diff.NewTotal, type)}\n");
         var counts = diff.Changes.GroupBy(c => c.Kind).ToDictionary(g => g.Key, g => g.Count());
@@ -33,7 +33,7 @@ internal static class DiffTextWriter
             foreach (ReportFrame frame in change.Frames)
             {
                 output.Write("    ");
-                output.Write(OneLine(frame.DisplayName));
+                output.Write(ReportFormatting.OneLine(frame.DisplayName));
                 output.Write('\n');
             }
         }
@@ -52,10 +52,7 @@ internal static class DiffTextWriter
 
     private static string Kind(ChangeKind kind) => kind.ToString().ToLowerInvariant();
 
-    private static string Number(double value, ReportValueType type) =>
-        type.Unit == "bytes" ? ReportQuantity.Bytes(value) : ReportQuantity.Count(value);
+    private static string Number(double value, ReportValueType type) => ReportFormatting.Value(value, type);
 
     private static string Signed(double value, ReportValueType type) => (Math.Round(value) >= 0 ? "+" : "-") + Number(Math.Abs(value), type);
-
-    private static string OneLine(string text) => string.Concat(text.Select(c => char.IsControl(c) ? ' ' : c));
 }

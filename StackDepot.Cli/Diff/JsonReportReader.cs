@@ -42,7 +42,7 @@ internal static class JsonReportReader
             throw new InvalidDataException($"not a {StackReportWriter.JsonSchemaId} document (its \"schema\" member is missing or different)");
         }
 
-        ReportValueType[] types = [.. root.GetProperty("valueTypes").EnumerateArray().Select(t => new ReportValueType(Text(t, "name"), Text(t, "unit")))];
+        ReportValueType[] types = [.. root.GetProperty("valueTypes").EnumerateArray().Select(t => new ReportValueType(Text(t, "name"), Text(t, "unit")) { Label = t.TryGetProperty("label", out JsonElement label) ? label.GetString() : null })];
         if (types.Length == 0)
         {
             throw new InvalidDataException($"not a valid {StackReportWriter.JsonSchemaId} document: it has no value types");

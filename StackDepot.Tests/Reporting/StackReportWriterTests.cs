@@ -46,8 +46,104 @@ public class StackReportWriterTests
 
         string allocations = StackReportWriter.WriteToString(SampleReports.Allocations(), ReportFormat.Text);
         Assert.Contains("\n12 objects (of 40 tracked) created at:\n    Demo!Odd;Name With break\n", allocations);
-        Assert.Contains("\n100 bytes (1.2%), 1 object (2.5%)\n    (no frames)\n", allocations);
+        Assert.Contains("\n100 B (1.2%), 1 object (2.5%)\n    (no frames)\n", allocations);
         Assert.DoesNotContain("4096 bytes", allocations);
+    }
+
+    [Fact]
+    public void Text_header_gives_heap_totals_in_words_and_binary_units_once()
+    {
+        var report = new StackReport
+        {
+            Title = "t",
+            ValueTypes = [ReportValueType.AllocatedBytes, ReportValueType.AllocatedObjects, ReportValueType.LiveBytes, ReportValueType.LiveObjects],
+            Entries = [new StackReportEntry { Frames = [SampleReports.Worker], Values = [712_011_251, 457_361, 9_657_668, 9_587] }],
+            Totals = [712_011_251, 457_361, 9_657_668, 9_587],
+        };
+
+        string text = StackReportWriter.WriteToString(report, ReportFormat.Text);
+        string[] lines = text.Split('\n');
+        Assert.Contains("  allocated (estimated):   679.0 MiB in 457,361 objects", lines);
+        Assert.Contains("  still alive (estimated): 9.2 MiB in 9,587 objects", lines);
+        Assert.Contains("679.0 MiB (100.0%), 457,361 objects (100.0%), 9.2 MiB (100.0%), 9,587 objects (100.0%)", lines);
+        Assert.DoesNotContain("alloc_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("inuse_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("712011251", text, StringComparison.Ordinal);
+
+        // Value types without a label keep "total NAME"; counts get thousands separators.
+        var threads = new StackReport
+        {
+            Title = "t",
+            ValueTypes = [ReportValueType.Samples],
+            Entries = [new StackReportEntry { Frames = [SampleReports.Worker], Values = [12_345] }],
+        };
+        string[] threadLines = StackReportWriter.WriteToString(threads, ReportFormat.Text).Split('\n');
+        Assert.Contains("  total samples: 12,345", threadLines);
+        Assert.Contains("12,345 samples (100.0%)", threadLines);
+    }
+
+    [Fact]
+    public void Text_header_pairs_only_a_bytes_type_with_a_count_type_of_the_same_label()
+    {
+        var report = new StackReport
+        {
+            Title = "t",
+            ValueTypes =
+            [
+                new ReportValueType("a", "count") { Label = "same" },
+                new ReportValueType("b", "count") { Label = "same" },
+                new ReportValueType("c", "bytes") { Label = "other" },
+            ],
+            Entries = [new StackReportEntry { Frames = [SampleReports.Worker], Values = [2_000, 3, 4_096] }],
+        };
+
+        string[] lines = StackReportWriter.WriteToString(report, ReportFormat.Text).Split('\n');
+        Assert.Equal(2, lines.Count(l => l.StartsWith("  same: ", StringComparison.Ordinal)));
+        Assert.Contains("  same:  2,000", lines);
+        Assert.Contains("  same:  3", lines);
+        Assert.Contains("  other: 4.0 KiB", lines);
+    }
+
+    [Fact]
+    public void Tree_prints_bytes_in_binary_units_aligned()
+    {
+        var report = new StackReport
+        {
+            Title = "t",
+            ValueTypes = [ReportValueType.AllocatedBytes],
+            Entries =
+            [
+                new StackReportEntry { Frames = [SampleReports.Worker, SampleReports.Start], Values = [3 << 20] },
+                new StackReportEntry { Frames = [SampleReports.Timer, SampleReports.Start], Values = [512] },
+            ],
+        };
+
+        string[] lines = StackReportWriter.WriteToString(report, ReportFormat.Tree).Split('\n');
+        Assert.Contains("3.0 MiB in 2 stacks with 1 root, root first", lines);
+        Assert.Contains("3.0 MiB  System.Private.CoreLib!System.Threading.Thread.StartCallback()", lines);
+        Assert.Contains("3.0 MiB  +- Demo!Demo.Worker.Run() + 0x2a", lines);
+        Assert.Contains("  512 B  \\- Demo!Demo.Timer.Loop()", lines);
+        Assert.Contains("              ~~~~ 512 B", lines);
+    }
+
+    [Fact]
+    public void Value_types_are_equal_by_name_and_unit_and_json_keeps_their_label()
+    {
+        Assert.Equal(ReportValueType.AllocatedBytes, new ReportValueType("alloc_space", "bytes"));
+        Assert.Equal(ReportValueType.AllocatedBytes.GetHashCode(), new ReportValueType("alloc_space", "bytes").GetHashCode());
+        Assert.NotEqual(ReportValueType.AllocatedBytes, new ReportValueType("alloc_space", "count"));
+
+        var report = new StackReport
+        {
+            Title = "t",
+            ValueTypes = [ReportValueType.AllocatedBytes, ReportValueType.Samples],
+            Entries = [new StackReportEntry { Frames = [SampleReports.Worker], Values = [1, 2] }],
+        };
+        using JsonDocument doc = JsonDocument.Parse(StackReportWriter.WriteToString(report, ReportFormat.Json));
+        JsonElement[] types = [.. doc.RootElement.GetProperty("valueTypes").EnumerateArray()];
+        Assert.Equal("alloc_space", types[0].GetProperty("name").GetString());
+        Assert.Equal("allocated (estimated)", types[0].GetProperty("label").GetString());
+        Assert.False(types[1].TryGetProperty("label", out _));
     }
 
     [Fact]

@@ -250,9 +250,13 @@ public class AllocationSamplerTests
         Assert.Contains(nameof(SiteB), report.Entries[1].Frames[0].Name, StringComparison.Ordinal);
 
         string text = StackReportWriter.WriteToString(report, ReportFormat.Text);
-        Assert.Contains("~195.3 KiB in ~10 allocations (90.6% of bytes, 10 samples) allocated at:", text, StringComparison.Ordinal);
+        Assert.Contains("~195.3 KiB in ~10 objects (90.6% of bytes, 10 samples) allocated at:", text, StringComparison.Ordinal);
         Assert.Contains("AllocationSamplerTests.SiteC(AllocationSampler) + IL_", text, StringComparison.Ordinal);
         Assert.Contains("...and 1 more stack", text, StringComparison.Ordinal);
+        string[] header = text[..text.IndexOf("\n\n", StringComparison.Ordinal)].Split('\n');
+        Assert.Contains("  allocated (estimated): 215.5 KiB in 30 objects", header);
+        Assert.Contains("  sampled:               215.5 KiB in 30 samples", header);
+        Assert.DoesNotContain(header, l => l.Contains("total", StringComparison.Ordinal) || l.Contains("estimated bytes", StringComparison.Ordinal));
 
         string folded = StackReportWriter.WriteToString(report, ReportFormat.Folded);
         Assert.Contains("SiteC(AllocationSampler)", folded, StringComparison.Ordinal);
@@ -297,7 +301,7 @@ public class AllocationSamplerTests
         Assert.Equal(StackHandle.None, Assert.Single(profile.Sites).Stack);
 
         StackReport report = sampler.GetReport();
-        Assert.Equal("~9.8 KiB in ~5 allocations (100.0% of bytes, 5 samples) at stacks the depot could not store (full):", Assert.Single(report.Entries).Caption);
+        Assert.Equal("~9.8 KiB in ~5 objects (100.0% of bytes, 5 samples) at stacks the depot could not store (full):", Assert.Single(report.Entries).Caption);
         Assert.Equal("5", report.Properties["samples without a stored stack (depot full)"]);
     }
 

@@ -46,6 +46,15 @@ public class LeakTrackerTests
         string text = StackReportWriter.WriteToString(report, ReportFormat.Text);
         Assert.Contains("12 leaked objects (of 12 tracked) created at:", text, StringComparison.Ordinal);
         Assert.Contains("LeakTrackerTests.OpenAndForget(LeakTracker)", text, StringComparison.Ordinal);
+
+        // The header gives each count once, in words.
+        string[] header = text[..text.IndexOf("\n\n", StringComparison.Ordinal)].Split('\n')[1..];
+        Assert.Equal(
+            ["released", "distinct stacks", "leaked or outstanding", "leaked (collected without release)", "outstanding", "tracked"],
+            header.Select(l => l[..l.IndexOf(':', StringComparison.Ordinal)].Trim()));
+        Assert.Contains(header, l => l.StartsWith("  released:", StringComparison.Ordinal) && l.EndsWith(" 30", StringComparison.Ordinal));
+        Assert.Contains(header, l => l.StartsWith("  tracked:", StringComparison.Ordinal) && l.EndsWith(" 42", StringComparison.Ordinal));
+        Assert.DoesNotContain("inuse_objects", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -43,6 +43,11 @@ internal sealed class JsonReportFormatter : ITextReportFormatter
                 json.WriteStartObject();
                 json.WriteString("name", type.Name);
                 json.WriteString("unit", type.Unit);
+                if (type.Label is { } label)
+                {
+                    json.WriteString("label", label);
+                }
+
                 json.WriteEndObject();
             }
 

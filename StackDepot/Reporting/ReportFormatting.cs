@@ -11,21 +11,37 @@ internal static class ReportFormatting
 
     internal static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>"5 threads", "1 thread", "4096 bytes".</summary>
+    /// <summary>A value for people: bytes in binary units (<c>"12.0 MiB"</c>), counts with thousands separators
+    /// (<c>"1,234"</c>).</summary>
+    internal static string Value(double value, ReportValueType type) =>
+        type.IsBytes ? ReportQuantity.Bytes(value) : ReportQuantity.Count(value);
+
+    /// <summary>"5 threads", "1 thread", "1,234 objects" (for Go's <c>alloc_objects</c> and <c>inuse_objects</c>),
+    /// "12.0 MiB".</summary>
     internal static string Quantity(long value, ReportValueType type)
     {
-        string name = type.Name;
+        if (type.IsBytes)
+        {
+            return ReportQuantity.Bytes(value);
+        }
+
+        string name = Noun(type);
         if (value == 1 && type.Singular is { } singular)
         {
             name = singular;
         }
-        else if (value == 1 && name.Length > 1 && name.EndsWith('s') && type.Unit != "bytes")
+        else if (value == 1 && name.Length > 1 && name.EndsWith('s'))
         {
             name = name[..^1];
         }
 
-        return Number(value) + " " + name;
+        return ReportQuantity.Count(value) + " " + name;
     }
+
+    /// <summary>What a count type counts, in words: its name, or "objects" for Go's <c>alloc_objects</c> and
+    /// <c>inuse_objects</c>.</summary>
+    internal static string Noun(ReportValueType type) =>
+        type.Name.EndsWith("_objects", StringComparison.Ordinal) ? "objects" : type.Name;
 
     /// <summary>"12.3%", or "-" without a total.</summary>
     internal static string Percent(double value, double total) => ReportQuantity.Percent(value, total);

@@ -14,8 +14,32 @@ namespace StackDepot.Reporting;
 /// <param name="Unit">The unit of the values: <c>"count"</c> or <c>"bytes"</c> (other units are written as given).</param>
 /// <param name="Singular">How one is named (a value of 1), when dropping the final "s" of <paramref name="Name"/> does
 /// not make the singular: <c>"thread or task"</c> for <c>"threads and tasks"</c>. Null to drop the "s".</param>
+/// <remarks>
+/// Two value types are equal when their <see cref="Name"/> and <see cref="Unit"/> are: those are what machine formats
+/// (JSON, pprof) record, so a value type read back from a file equals the one written. <see cref="Singular"/> and
+/// <see cref="Label"/> only say how people read it.
+/// </remarks>
 public sealed record ReportValueType(string Name, string Unit, string? Singular = null)
 {
+    /// <summary>
+    /// What people call the figure, in text headers (<c>"allocated (estimated)"</c>), where <see cref="Name"/> is a
+    /// machine name (<c>alloc_space</c>). A bytes type and a count type with the same label share one header line:
+    /// <c>allocated (estimated): 679.0 MiB in 457,361 objects</c>. Null: the header says <c>total NAME</c>.
+    /// </summary>
+    public string? Label { get; init; }
+
+    /// <summary>Equal when <see cref="Name"/> and <see cref="Unit"/> are.</summary>
+    /// <param name="other">The other value type.</param>
+    /// <returns>True when both name the same kind of value.</returns>
+    public bool Equals(ReportValueType? other) =>
+        other is not null && string.Equals(Name, other.Name, StringComparison.Ordinal) && string.Equals(Unit, other.Unit, StringComparison.Ordinal);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Name, Unit);
+
+    /// <summary>True for values in bytes (<see cref="Unit"/> <c>"bytes"</c>), which text formats print in binary units.</summary>
+    public bool IsBytes => string.Equals(Unit, "bytes", StringComparison.Ordinal);
+
     /// <summary>Threads seen on a stack in one snapshot.</summary>
     public static ReportValueType Threads { get; } = new("threads", "count");
 
@@ -34,17 +58,21 @@ public sealed record ReportValueType(string Name, string Unit, string? Singular 
     /// <summary>Threads and pending async operations, in a report that shows both kinds of stacks.</summary>
     public static ReportValueType ThreadsAndTasks { get; } = new("threads and tasks", "count", "thread or task");
 
-    /// <summary>Objects allocated at a stack (estimated from samples): Go's <c>alloc_objects/count</c>.</summary>
-    public static ReportValueType AllocatedObjects { get; } = new("alloc_objects", "count");
+    /// <summary>Objects allocated at a stack (estimated from samples): Go's <c>alloc_objects/count</c>, labelled
+    /// <c>allocated (estimated)</c>.</summary>
+    public static ReportValueType AllocatedObjects { get; } = new("alloc_objects", "count") { Label = "allocated (estimated)" };
 
-    /// <summary>Bytes allocated at a stack (estimated from samples): Go's <c>alloc_space/bytes</c>.</summary>
-    public static ReportValueType AllocatedBytes { get; } = new("alloc_space", "bytes");
+    /// <summary>Bytes allocated at a stack (estimated from samples): Go's <c>alloc_space/bytes</c>, labelled
+    /// <c>allocated (estimated)</c>.</summary>
+    public static ReportValueType AllocatedBytes { get; } = new("alloc_space", "bytes") { Label = "allocated (estimated)" };
 
-    /// <summary>Objects allocated at a stack and still alive (estimated from samples): Go's <c>inuse_objects/count</c>.</summary>
-    public static ReportValueType LiveObjects { get; } = new("inuse_objects", "count");
+    /// <summary>Objects allocated at a stack and still alive (estimated from samples): Go's <c>inuse_objects/count</c>,
+    /// labelled <c>still alive (estimated)</c>.</summary>
+    public static ReportValueType LiveObjects { get; } = new("inuse_objects", "count") { Label = "still alive (estimated)" };
 
-    /// <summary>Bytes of the objects allocated at a stack and still alive (estimated from samples): Go's <c>inuse_space/bytes</c>.</summary>
-    public static ReportValueType LiveBytes { get; } = new("inuse_space", "bytes");
+    /// <summary>Bytes of the objects allocated at a stack and still alive (estimated from samples): Go's
+    /// <c>inuse_space/bytes</c>, labelled <c>still alive (estimated)</c>.</summary>
+    public static ReportValueType LiveBytes { get; } = new("inuse_space", "bytes") { Label = "still alive (estimated)" };
 
     /// <summary>Bytes between samples: the <see cref="StackReport.PeriodType"/> of allocation reports (Go's
     /// <c>space/bytes</c>), with the mean sampling interval in bytes as <see cref="StackReport.Period"/>.</summary>

@@ -52,7 +52,7 @@ internal sealed class TextReportFormatter : ITextReportFormatter
         {
             output.Write('\n');
             output.Write("...and ");
-            output.Write(ReportFormatting.Number(report.OmittedEntries));
+            output.Write(ReportQuantity.Count(report.OmittedEntries));
             output.Write(report.OmittedEntries == 1 ? " more stack\n" : " more stacks\n");
         }
         else if (report.Entries.Count == 0)
@@ -73,10 +73,7 @@ internal sealed class TextReportFormatter : ITextReportFormatter
             rows.Add((property.Key, property.Value));
         }
 
-        for (int i = 0; i < report.ValueTypes.Count; i++)
-        {
-            rows.Add(("total " + report.ValueTypes[i].Name, ReportFormatting.Number(report.TotalOf(i))));
-        }
+        rows.AddRange(TotalRows(report));
 
         int width = 0;
         foreach ((string key, _) in rows)
@@ -92,6 +89,50 @@ internal sealed class TextReportFormatter : ITextReportFormatter
             output.Write(new string(' ', width - key.Length + 1));
             output.Write(ReportFormatting.OneLine(value));
             output.Write('\n');
+        }
+    }
+
+    /// <summary>
+    /// The totals, for people: <c>total threads: 15</c> for a value type without a <see cref="ReportValueType.Label"/>;
+    /// <c>LABEL: VALUE</c> with one; a bytes type and a count type with the same label on one line,
+    /// <c>allocated (estimated): 679.0 MiB in 457,361 objects</c>. Bytes in binary units, counts with thousands separators.
+    /// </summary>
+    internal static IEnumerable<(string Key, string Value)> TotalRows(StackReport report)
+    {
+        IReadOnlyList<ReportValueType> types = report.ValueTypes;
+        var done = new bool[types.Count];
+        for (int i = 0; i < types.Count; i++)
+        {
+            if (done[i])
+            {
+                continue;
+            }
+
+            ReportValueType type = types[i];
+            if (type.Label is not { } label)
+            {
+                yield return ("total " + type.Name, ReportFormatting.Value(report.TotalOf(i), type));
+                continue;
+            }
+
+            int partner = -1;
+            for (int j = i + 1; j < types.Count && partner < 0; j++)
+            {
+                if (!done[j] && types[j].Label == label && types[j].IsBytes != type.IsBytes)
+                {
+                    partner = j;
+                }
+            }
+
+            if (partner < 0)
+            {
+                yield return (label, ReportFormatting.Value(report.TotalOf(i), type));
+                continue;
+            }
+
+            done[partner] = true;
+            (int bytes, int count) = type.IsBytes ? (i, partner) : (partner, i);
+            yield return (label, ReportQuantity.Bytes(report.TotalOf(bytes)) + " in " + ReportFormatting.Quantity(report.TotalOf(count), types[count]));
         }
     }
 

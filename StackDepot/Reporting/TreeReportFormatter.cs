@@ -41,14 +41,14 @@ internal sealed class TreeReportFormatter : ITextReportFormatter
         output.Write('\n');
         output.Write(ReportFormatting.Quantity(roots.Value, type));
         output.Write(" in ");
-        output.Write(ReportFormatting.Number(report.Entries.Count));
+        output.Write(ReportQuantity.Count(report.Entries.Count));
         output.Write(report.Entries.Count == 1 ? " stack" : " stacks");
         output.Write(" with ");
-        output.Write(ReportFormatting.Number(roots.Children.Count));
+        output.Write(ReportQuantity.Count(roots.Children.Count));
         output.Write(roots.Children.Count == 1 ? " root" : " roots");
         output.Write(", root first\n");
 
-        int width = ReportFormatting.Number(Math.Max(1, roots.Value)).Length;
+        int width = ValueWidth(roots, type);
         var printer = new Printer(output, width, type);
         foreach (Node root in roots.SortedChildren())
         {
@@ -58,9 +58,28 @@ internal sealed class TreeReportFormatter : ITextReportFormatter
         if (report.OmittedEntries > 0)
         {
             output.Write("\n...and ");
-            output.Write(ReportFormatting.Number(report.OmittedEntries));
+            output.Write(ReportQuantity.Count(report.OmittedEntries));
             output.Write(report.OmittedEntries == 1 ? " more stack\n" : " more stacks\n");
         }
+    }
+
+    /// <summary>The widest value any line prints (bytes in binary units are not widest at the largest value).</summary>
+    private static int ValueWidth(Node roots, ReportValueType type)
+    {
+        int width = 1;
+        var pending = new Stack<Node>();
+        pending.Push(roots);
+        while (pending.Count > 0)
+        {
+            Node node = pending.Pop();
+            width = Math.Max(width, ReportFormatting.Value(node.Value, type).Length);
+            foreach (Node child in node.Children.Values)
+            {
+                pending.Push(child);
+            }
+        }
+
+        return width;
     }
 
     private sealed class Printer(TextWriter output, int width, ReportValueType type)
@@ -70,7 +89,7 @@ internal sealed class TreeReportFormatter : ITextReportFormatter
             // Iterative along single-child chains so that deep stacks do not recurse once per frame.
             while (true)
             {
-                string value = showValue ? ReportFormatting.Number(node.Value) : string.Empty;
+                string value = showValue ? ReportFormatting.Value(node.Value, type) : string.Empty;
                 output.Write(value.PadLeft(width));
                 output.Write("  ");
                 output.Write(headPrefix);

@@ -208,7 +208,6 @@ public sealed class AllocationSampler : IDisposable
             var properties = new Dictionary<string, string>
             {
                 ["sampling rate"] = TrackingFormat.Bytes(_rate) + " (mean bytes between samples, exponential)",
-                ["estimated bytes"] = TrackingFormat.Bytes(profile.EstimatedBytes),
             };
             if (profile.UnstoredSamples > 0)
             {
@@ -220,7 +219,7 @@ public sealed class AllocationSampler : IDisposable
             foreach (StackReportEntry entry in built.Entries)
             {
                 string caption = string.Create(CultureInfo.InvariantCulture,
-                    $"~{TrackingFormat.Bytes(entry.Values[0])} in ~{TrackingFormat.Count(entry.Values[1])} allocations ({ReportFormatting.Percent(entry.Values[0], profile.EstimatedBytes)} of bytes, {TrackingFormat.Count(entry.Values[2])} samples) {(entry.Handle.IsNone ? "at stacks the depot could not store (full):" : "allocated at:")}");
+                    $"~{TrackingFormat.Bytes(entry.Values[0])} in ~{TrackingFormat.Count(entry.Values[1])} objects ({ReportFormatting.Percent(entry.Values[0], profile.EstimatedBytes)} of bytes, {TrackingFormat.Count(entry.Values[2])} samples) {(entry.Handle.IsNone ? "at stacks the depot could not store (full):" : "allocated at:")}");
                 entries.Add(TrackingFormat.WithCaption(entry, caption));
             }
 
@@ -262,8 +261,8 @@ public sealed class AllocationSampler : IDisposable
     [
         ReportValueType.AllocatedBytes,
         ReportValueType.AllocatedObjects,
-        new("samples", "count"),
-        new("sampled bytes", "bytes"),
+        new("samples", "count") { Label = "sampled" },
+        new("sampled bytes", "bytes") { Label = "sampled" },
     ];
 
     /// <summary>Forgets every sample and drops the sites' references on their stacks. Threads keep their countdowns

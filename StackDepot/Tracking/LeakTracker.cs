@@ -248,7 +248,15 @@ public sealed class LeakTracker : IDisposable
         bool leaked = (options.Include & LeakKinds.Leaked) != 0;
         bool outstanding = (options.Include & LeakKinds.Outstanding) != 0;
 
-        var builder = new StackReportBuilder(_depot, ValueTypes, TrackingFormat.FrameSource(options.Symbolizer, options.IncludeSourceInfo));
+        string kind = (leaked, outstanding) switch
+        {
+            (true, false) => "leaked",
+            (false, true) => "outstanding",
+            _ => "leaked or outstanding",
+        };
+        ReportValueType[] valueTypes = [.. ValueTypes];
+        valueTypes[0] = valueTypes[0] with { Label = kind };
+        var builder = new StackReportBuilder(_depot, valueTypes, TrackingFormat.FrameSource(options.Symbolizer, options.IncludeSourceInfo));
         long shownTotal = 0;
         foreach (LeakSite site in GetSites())
         {
@@ -261,12 +269,10 @@ public sealed class LeakTracker : IDisposable
         }
 
         LeakTrackerCounts counts = GetCounts();
+        // The writers print the totals of every value (leaked, outstanding, tracked); these are the facts they cannot know.
         var properties = new Dictionary<string, string>
         {
-            ["tracked"] = TrackingFormat.Count(counts.Tracked),
             ["released"] = TrackingFormat.Count(counts.Released),
-            ["outstanding"] = TrackingFormat.Count(counts.Outstanding),
-            ["leaked (collected without release)"] = TrackingFormat.Count(counts.Leaked),
         };
         if (counts.UntrackedReleases > 0 || counts.DoubleReleases > 0)
         {
@@ -274,12 +280,6 @@ public sealed class LeakTracker : IDisposable
             properties["double releases"] = TrackingFormat.Count(counts.DoubleReleases);
         }
 
-        string kind = (leaked, outstanding) switch
-        {
-            (true, false) => "leaked",
-            (false, true) => "outstanding",
-            _ => "leaked or outstanding",
-        };
         string title = options.Title ?? string.Create(CultureInfo.InvariantCulture,
             $"Leak report (tracker {Name}): {TrackingFormat.Count(shownTotal)} {kind} objects of {TrackingFormat.Count(counts.Tracked)} tracked");
         StackReport built = builder.Build(title, options.MaxStacks, options.MinCount, properties);
@@ -309,10 +309,10 @@ public sealed class LeakTracker : IDisposable
     /// as Go's <see cref="ReportValueType.LiveObjects"/> (<c>inuse_objects</c>), so that heap profile readers take it.</summary>
     public static IReadOnlyList<ReportValueType> ValueTypes { get; } =
     [
-        ReportValueType.LiveObjects,
-        new("leaked", "count"),
-        new("outstanding", "count"),
-        new("tracked", "count"),
+        ReportValueType.LiveObjects with { Label = "leaked or outstanding" },
+        new("leaked", "count") { Label = "leaked (collected without release)" },
+        new("outstanding", "count") { Label = "outstanding" },
+        new("tracked", "count") { Label = "tracked" },
     ];
 
     /// <summary>
