@@ -92,6 +92,41 @@ public sealed class ArgumentTests : IDisposable
     }
 
     [Fact]
+    public async Task A_thread_id_is_no_process_and_names_its_process()
+    {
+        // Linux lists every thread under /proc too: /proc/TID exists, but TID is no process to attach to.
+        string thread = OtherThreadOfThisProcess();
+        string expected = $"no such process: {thread} is a thread of process {OwnPid}; use --pid {OwnPid}";
+        await AssertFailsAsync(3, expected, "stacks", "--pid", thread);
+        await AssertFailsAsync(3, expected, "dump", "--pid", thread, "-o", Path.Combine(_dir, "x.core"));
+        await AssertFailsAsync(3, expected, "alloc", "--pid", thread, "--duration", "1s");
+    }
+
+    [Fact]
+    public void A_diagnostics_socket_counts_only_for_the_process_that_made_it()
+    {
+        // The runtime names its socket dotnet-diagnostic-PID-KEY-socket, KEY being its start time. A socket left by a
+        // process that died keeps its name; its pid may since belong to a thread or to another process.
+        int pid = Environment.ProcessId;
+        string key = StartTime(OwnPid);
+        Assert.Equal(pid, Targets.DotNetProcess.EndpointOwner($"dotnet-diagnostic-{pid}-{key}-socket"));
+        Assert.Null(Targets.DotNetProcess.EndpointOwner($"dotnet-diagnostic-{pid}-{ulong.Parse(key, CultureInfo.InvariantCulture) + 1}-socket"));
+        string thread = OtherThreadOfThisProcess();
+        Assert.Null(Targets.DotNetProcess.EndpointOwner($"dotnet-diagnostic-{thread}-{StartTime(thread)}-socket"));
+        Assert.Null(Targets.DotNetProcess.EndpointOwner($"dotnet-diagnostic-{pid}-socket"));
+        Assert.Null(Targets.DotNetProcess.EndpointOwner($"dotnet-diagnostic-x-{key}-socket"));
+    }
+
+    private static string OtherThreadOfThisProcess() =>
+        Directory.EnumerateDirectories("/proc/self/task").Select(Path.GetFileName).First(t => t != OwnPid)!;
+
+    private static string StartTime(string task)
+    {
+        string stat = File.ReadAllText($"/proc/{OwnPid}/task/{task}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19];
+    }
+
+    [Fact]
     public Task No_process_of_that_name_is_exit_3() =>
         AssertFailsAsync(3, "no .NET process named 'no-such-app-xyz'", "stacks", "--name", "no-such-app-xyz");
 

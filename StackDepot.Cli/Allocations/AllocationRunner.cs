@@ -53,15 +53,7 @@ internal static class AllocationRunner
         else
         {
             pid = DotNetProcess.Resolve(target.Pid, target.Name);
-            if (pid == Environment.ProcessId)
-            {
-                throw new CliException(ExitCode.Usage, $"pid {pid} is stackdepot itself");
-            }
-
-            if (!DotNetProcess.Exists(pid))
-            {
-                throw new CliException(ExitCode.NoSuchProcess, $"no such process: {pid}");
-            }
+            DotNetProcess.CheckIsProcess(pid);
 
             processName = DotNetProcess.Describe(pid)?.Name ?? "?";
             outcome = await AllocationSession.RunAsync(new DiagnosticsClient(pid), pid, recorder, methods, settings.Duration, resumeRuntime: false, collectAtEnd,

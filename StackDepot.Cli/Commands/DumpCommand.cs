@@ -39,12 +39,8 @@ internal static class DumpCommand
     public static ExitCode Run(ICliConsole console, int? pid, string? name, string outputPath, string type)
     {
         int target = DotNetProcess.Resolve(pid, name);
-        if (!DotNetProcess.Exists(target))
-        {
-            throw new CliException(ExitCode.NoSuchProcess, $"no such process: {target}");
-        }
-
         string full = CheckWritable(outputPath);
+        DotNetProcess.CheckIsProcess(target);
         DumpType dumpType = type switch
         {
             "mini" => DumpType.Normal,

@@ -72,8 +72,7 @@ internal static class DotNetProcess
             {
                 foreach (string socket in Directory.EnumerateFiles(directory, "dotnet-diagnostic-*-socket"))
                 {
-                    string[] parts = Path.GetFileName(socket).Split('-');
-                    if (parts.Length > 3 && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && Exists(pid))
+                    if (EndpointOwner(Path.GetFileName(socket)) is { } pid)
                     {
                         pids.Add(pid);
                     }
@@ -85,6 +84,69 @@ internal static class DotNetProcess
         }
 
         return pids;
+    }
+
+    /// <summary>
+    /// The pid of the running process that published a diagnostics socket named <paramref name="socketName"/>
+    /// (<c>dotnet-diagnostic-PID-KEY-socket</c>), or null when the socket is stale. The runtime's KEY is its process's
+    /// start time (field 22 of <c>/proc/PID/stat</c>); sockets of processes that died without removing them stay
+    /// behind, and their pid may since belong to another process or to a thread (whose <c>/proc/TID</c> exists too).
+    /// </summary>
+    internal static int? EndpointOwner(string socketName)
+    {
+        string[] parts = socketName.Split('-');
+        if (parts.Length != 5 || parts[0] != "dotnet" || parts[1] != "diagnostic" || parts[4] != "socket" ||
+            !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) ||
+            !ulong.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out ulong key))
+        {
+            return null;
+        }
+
+        return ProcessGroupOf(pid) == pid && StartTime(pid) == key ? pid : null;
+    }
+
+    /// <summary>The process (thread group) a Linux task id belongs to: itself for a process, its process for a
+    /// thread; null when there is no such task. Elsewhere: <paramref name="pid"/> while it exists.</summary>
+    internal static int? ProcessGroupOf(int pid)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return Exists(pid) ? pid : null;
+        }
+
+        try
+        {
+            foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("Tgid:", StringComparison.Ordinal) &&
+                    int.TryParse(line.AsSpan(5).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int tgid))
+                {
+                    return tgid;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        return null;
+    }
+
+    /// <summary>A Linux task's start time in clock ticks after boot (field 22 of <c>/proc/PID/stat</c>); null when
+    /// unreadable.</summary>
+    private static ulong? StartTime(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            int end = stat.LastIndexOf(')'); // the command name (field 2) may hold spaces and parentheses
+            string[] fields = stat[(end + 2)..].Split(' ');
+            return fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out ulong start) ? start : null; // fields[0] is field 3
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Name and command line of a process; null when it does not exist (anymore).</summary>
@@ -155,9 +217,10 @@ internal static class DotNetProcess
         };
     }
 
-    /// <summary>Checks what can be checked before attaching: not this process, exists, same architecture, readable.</summary>
-    /// <exception cref="CliException">The process cannot be inspected.</exception>
-    public static void CheckCanAttach(int pid)
+    /// <summary>Checks that <paramref name="pid"/> names a running process other than this one (not one of its
+    /// threads, whose ids Linux also lists under <c>/proc</c>).</summary>
+    /// <exception cref="CliException">It is stackdepot itself, or no such process.</exception>
+    public static void CheckIsProcess(int pid)
     {
         if (pid == Environment.ProcessId)
         {
@@ -168,6 +231,19 @@ internal static class DotNetProcess
         {
             throw new CliException(ExitCode.NoSuchProcess, $"no such process: {pid}");
         }
+
+        if (ProcessGroupOf(pid) is { } process && process != pid)
+        {
+            throw new CliException(ExitCode.NoSuchProcess, $"no such process: {pid} is a thread of process {process}; use --pid {process}");
+        }
+    }
+
+    /// <summary>Checks what can be checked before attaching: a process other than this one, same architecture,
+    /// readable.</summary>
+    /// <exception cref="CliException">The process cannot be inspected.</exception>
+    public static void CheckCanAttach(int pid)
+    {
+        CheckIsProcess(pid);
 
         if (!OperatingSystem.IsLinux())
         {
