@@ -1,4 +1,5 @@
 using System.Globalization;
+using StackDepot.Cli.Sampling;
 using StackDepot.Reporting;
 
 namespace StackDepot.Cli.Allocations;
@@ -42,12 +43,15 @@ internal static class AllocationReport
     /// <param name="top">Show at most this many stacks; 0 for all.</param>
     /// <param name="minSamples">Show only stacks with at least this many samples (live samples for the live views).</param>
     /// <param name="properties">Header facts from the session, in display order; the estimates are added after them.</param>
-    public static StackReport Build(AllocationRecorder recorder, MethodMap methods, AllocationView view, string title, int top, long minSamples, IReadOnlyDictionary<string, string> properties)
+    /// <param name="namer">Names the methods (readable, or the runtime's names with <c>--raw-names</c>).</param>
+    /// <param name="runtimeFrames">Keep the async plumbing and async methods' stubs (<c>--runtime-frames</c>).</param>
+    public static StackReport Build(AllocationRecorder recorder, MethodMap methods, AllocationView view, string title, int top, long minSamples,
+        IReadOnlyDictionary<string, string> properties, ClrFrameNamer namer, bool runtimeFrames = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(top);
         IReadOnlyList<ReportValueType> valueTypes = ValueTypes(view);
         using var depot = new Depot(new DepotOptions { MaxFrames = recorder.Depot.MaxFrames, Name = "stackdepot-alloc-methods" });
-        var builder = new StackReportBuilder(depot, valueTypes, methods.Frame);
+        var builder = new StackReportBuilder(depot, valueTypes, id => methods.Frame(id, namer));
         var merged = new Dictionary<StackHandle, Merged>();
         var raw = new ulong[recorder.Depot.MaxFrames];
         var resolved = new ulong[recorder.Depot.MaxFrames];
@@ -57,15 +61,23 @@ internal static class AllocationReport
         foreach (SampledSite site in recorder.Sites)
         {
             int count = 0;
-            if (!site.Stack.IsNone && recorder.Depot.TryFetch(site.Stack, raw, out count))
+            if (!site.Stack.IsNone && recorder.Depot.TryFetch(site.Stack, raw, out int rawCount))
             {
-                for (int i = 0; i < count; i++)
+                // As thread stacks show them: the async plumbing left out, an async method's stub folded into its state machine.
+                var stubs = new AsyncStubFolder();
+                for (int i = 0; i < rawCount; i++)
                 {
-                    resolved[i] = methods.Resolve(raw[i]);
-                    unresolvedFrames += (resolved[i] & MethodMap.UnresolvedBit) != 0 ? 1 : 0;
+                    ulong id = methods.Resolve(raw[i]);
+                    unresolvedFrames += (id & MethodMap.UnresolvedBit) != 0 ? 1 : 0;
+                    if (!runtimeFrames && methods.Method(id, namer) is { } method && (method.IsPlumbing || stubs.Folds(method)))
+                    {
+                        continue;
+                    }
+
+                    resolved[count++] = id;
                 }
 
-                frames += count;
+                frames += rawCount;
             }
 
             long[] values = view == AllocationView.Allocated

@@ -3,6 +3,7 @@ using Microsoft.Diagnostics.NETCore.Client;
 using StackDepot.Cli.Commands;
 using StackDepot.Cli.Options;
 using StackDepot.Cli.Output;
+using StackDepot.Cli.Sampling;
 using StackDepot.Cli.Targets;
 using StackDepot.Reporting;
 
@@ -75,8 +76,10 @@ internal static class AllocationRunner
             context.Log.Warning("{Lost} events were lost (the runtime's {Buffer} MB session buffer overflowed): the estimates are too low by about that many samples", outcome.EventsLost, AllocationSession.BufferMB);
         }
 
+        // The target's files (assemblies for names) as it sees them, also inside a container, while it runs.
+        using var namer = new ClrFrameNamer(settings.RawNames, OperatingSystem.IsLinux() && DotNetProcess.Exists(pid) ? $"/proc/{DotNetProcess.Text(pid)}/root" : null);
         StackReport result = AllocationReport.Build(recorder, methods, settings.View, Title(settings.View, processName, pid), report.Top, report.MinCount,
-            Properties(pid, processName, recorder, outcome, methods));
+            Properties(pid, processName, recorder, outcome, methods), namer, settings.RuntimeFrames);
         context.Log.Debug("{Stacks} distinct stacks, {Methods} methods, depot: {Stats}", recorder.DistinctStacks, methods.Methods, depot.GetStats());
         output.Write(stream => StackReportWriter.Write(result, report.Formatter, stream));
         return ExitCode.Success;

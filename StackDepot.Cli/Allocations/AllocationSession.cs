@@ -247,13 +247,15 @@ internal static class AllocationSession
             }
         };
         source.Clr.MethodLoadVerbose += data =>
-            methods.AddMethod((ulong)data.MethodID, data.MethodStartAddress, data.MethodSize, data.MethodNamespace, data.MethodName, data.MethodSignature, (ulong)data.ModuleID);
-        source.Clr.LoaderModuleLoad += data => methods.AddModule((ulong)data.ModuleID, string.IsNullOrEmpty(data.ModuleILPath) ? data.ModuleNativePath : data.ModuleILPath);
+            methods.AddMethod((ulong)data.MethodID, data.MethodStartAddress, data.MethodSize, data.MethodNamespace, data.MethodName, data.MethodSignature, (ulong)data.ModuleID, data.MethodToken);
+        source.Clr.LoaderModuleLoad += data =>
+            methods.AddModule((ulong)data.ModuleID, string.IsNullOrEmpty(data.ModuleILPath) ? data.ModuleNativePath : data.ModuleILPath, data.ManagedPdbSignature);
 
         var rundown = new ClrRundownTraceEventParser(source);
         rundown.MethodDCStopVerbose += data =>
-            methods.AddMethod((ulong)data.MethodID, data.MethodStartAddress, data.MethodSize, data.MethodNamespace, data.MethodName, data.MethodSignature, (ulong)data.ModuleID);
-        rundown.LoaderModuleDCStop += data => methods.AddModule((ulong)data.ModuleID, string.IsNullOrEmpty(data.ModuleILPath) ? data.ModuleNativePath : data.ModuleILPath);
+            methods.AddMethod((ulong)data.MethodID, data.MethodStartAddress, data.MethodSize, data.MethodNamespace, data.MethodName, data.MethodSignature, (ulong)data.ModuleID, data.MethodToken);
+        rundown.LoaderModuleDCStop += data =>
+            methods.AddModule((ulong)data.ModuleID, string.IsNullOrEmpty(data.ModuleILPath) ? data.ModuleNativePath : data.ModuleILPath, data.ManagedPdbSignature);
         rundown.MethodDCStopComplete += _ => rundownSeen();
     }
 

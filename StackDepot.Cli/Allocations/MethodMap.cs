@@ -1,4 +1,5 @@
 using System.Globalization;
+using StackDepot.Cli.Sampling;
 using StackDepot.Reporting;
 
 namespace StackDepot.Cli.Allocations;
@@ -18,10 +19,13 @@ internal sealed class MethodMap
     /// <summary>Set in the id of an address that no method range covers (user-space addresses never have it).</summary>
     public const ulong UnresolvedBit = 1UL << 63;
 
+    /// <summary>The module name the runtime's events give the in-memory module of dynamic methods.</summary>
+    private const string DynamicMethodsModule = "Anonymously Hosted DynamicMethods Assembly";
+
     private readonly List<CodeRange> _ranges = [];
     private readonly HashSet<(ulong Start, ulong MethodId)> _seen = [];
     private readonly Dictionary<ulong, MethodInfo> _methods = [];
-    private readonly Dictionary<ulong, string> _modules = [];
+    private readonly Dictionary<ulong, ModuleInfo> _modules = [];
     private bool _sorted = true;
 
     /// <summary>Distinct methods known.</summary>
@@ -38,7 +42,8 @@ internal sealed class MethodMap
     /// <param name="name">The method name.</param>
     /// <param name="signature">The event's signature text, for example <c>instance void  (int32,class System.String)</c>.</param>
     /// <param name="moduleId">The runtime's id of the method's module.</param>
-    public void AddMethod(ulong methodId, ulong start, long size, string typeName, string name, string signature, ulong moduleId)
+    /// <param name="token">The method's metadata token (0 when unknown).</param>
+    public void AddMethod(ulong methodId, ulong start, long size, string typeName, string name, string signature, ulong moduleId, int token = 0)
     {
         if (methodId == 0 || start == 0 || size <= 0)
         {
@@ -47,7 +52,7 @@ internal sealed class MethodMap
 
         if (!_methods.ContainsKey(methodId))
         {
-            _methods[methodId] = new MethodInfo(FormatName(typeName, name, signature), moduleId);
+            _methods[methodId] = new MethodInfo(EventMethodName.ToRuntimeSignature(typeName, name, signature), name, moduleId, token);
         }
 
         if (_seen.Add((start, methodId)))
@@ -57,14 +62,16 @@ internal sealed class MethodMap
         }
     }
 
-    /// <summary>Records a module's file, for the module name of its methods' frames.</summary>
+    /// <summary>Records a module's file, for the module name of its methods' frames and to read their metadata.</summary>
     /// <param name="moduleId">The runtime's id of the module.</param>
-    /// <param name="path">The module's IL path (or native path when it has none).</param>
-    public void AddModule(ulong moduleId, string? path)
+    /// <param name="path">The module's IL path (or native path when it has none), as the target sees it.</param>
+    /// <param name="buildId">The id of its PDB (the CodeView id), to check that the file read is the build loaded;
+    /// empty when unknown.</param>
+    public void AddModule(ulong moduleId, string? path, Guid buildId = default)
     {
         if (moduleId != 0 && !string.IsNullOrEmpty(path))
         {
-            _modules[moduleId] = Path.GetFileNameWithoutExtension(path.Replace('\\', '/'));
+            _modules[moduleId] = new ModuleInfo(path, buildId);
         }
     }
 
@@ -87,31 +94,52 @@ internal sealed class MethodMap
         return found >= 0 && key < _ranges[found].End ? _ranges[found].MethodId : address | UnresolvedBit;
     }
 
-    /// <summary>The report frame of a frame id from <see cref="Resolve"/>.</summary>
+    /// <summary>How the method of a frame id from <see cref="Resolve"/> reads and where its metadata is; null for an
+    /// unresolved address.</summary>
     /// <param name="frameId">A method id, or an unresolved address.</param>
-    /// <returns>The frame: <c>Type.Method(args)</c> with its module, or <c>[unknown 0x...]</c>.</returns>
-    public ReportFrame Frame(ulong frameId)
+    /// <param name="namer">Maps the target's file paths to files this process can open.</param>
+    public ClrMethodName? Method(ulong frameId, ClrFrameNamer namer)
     {
         if ((frameId & UnresolvedBit) != 0 || !_methods.TryGetValue(frameId, out MethodInfo? method))
+        {
+            return null;
+        }
+
+        if (method.Name is null)
+        {
+            ModuleInfo? module = _modules.GetValueOrDefault(method.ModuleId);
+            bool dynamic = module is null || module.Path == DynamicMethodsModule || !Path.IsPathRooted(module.Path);
+            method.Name = ClrFrameNamer.Describe(method.Signature, method.MethodName, null,
+                module is null ? null : dynamic ? ClrFrameNamer.DynamicModule : ClrFrameNamer.ModuleName(module.Path),
+                dynamic ? null : namer.MapPath(module!.Path), module?.BuildId ?? Guid.Empty, method.Token);
+        }
+
+        return method.Name;
+    }
+
+    /// <summary>The report frame of a frame id from <see cref="Resolve"/>, named as every report names frames
+    /// (<paramref name="namer"/>: readable, or the runtime's names with <c>--raw-names</c>).</summary>
+    /// <param name="frameId">A method id, or an unresolved address.</param>
+    /// <param name="namer">Names the method from its signature and its assembly's metadata.</param>
+    /// <returns>The frame: <c>Type.Method(args)</c> with its module, or <c>[unknown 0x...]</c>.</returns>
+    public ReportFrame Frame(ulong frameId, ClrFrameNamer namer)
+    {
+        if (Method(frameId, namer) is not { } method)
         {
             ulong address = frameId & ~UnresolvedBit;
             return new ReportFrame("[unknown " + "0x" + address.ToString("x", CultureInfo.InvariantCulture) + "]", Address: address);
         }
 
-        return new ReportFrame(method.Name, _modules.GetValueOrDefault(method.ModuleId));
-    }
-
-    /// <summary><c>Namespace.Type.Method(args)</c> from the event's parts; the signature's return type and calling
-    /// convention are dropped, as in the other reports.</summary>
-    internal static string FormatName(string typeName, string name, string signature)
-    {
-        int open = signature.IndexOf('(', StringComparison.Ordinal);
-        int close = signature.LastIndexOf(')');
-        string args = open >= 0 && close > open ? signature[(open + 1)..close] : string.Empty;
-        return string.IsNullOrEmpty(typeName) ? $"{name}({args})" : $"{typeName}.{name}({args})";
+        return new ReportFrame(namer.Text(method), method.Module) { MethodLine = namer.FindLine(method, 0).Line };
     }
 
     private readonly record struct CodeRange(ulong Start, ulong End, ulong MethodId);
 
-    private sealed record MethodInfo(string Name, ulong ModuleId);
+    /// <summary>A method as the events give it; <see cref="Name"/> is made on first use.</summary>
+    private sealed record MethodInfo(string Signature, string MethodName, ulong ModuleId, int Token)
+    {
+        public ClrMethodName? Name { get; set; }
+    }
+
+    private sealed record ModuleInfo(string Path, Guid BuildId);
 }

@@ -8,8 +8,8 @@ using StackDepot.Reporting;
 
 namespace StackDepot.Cli.Commands;
 
-/// <summary>The options <c>alloc</c> and <c>leaks</c> share: target (or <c>-- COMMAND</c>), <c>--duration</c>, report
-/// and <c>--quiet</c>; <c>alloc</c> adds <c>--view</c>.</summary>
+/// <summary>The options <c>alloc</c> and <c>leaks</c> share: target (or <c>-- COMMAND</c>), <c>--duration</c>,
+/// <c>--runtime-frames</c>, <c>--raw-names</c>, report and <c>--quiet</c>; <c>alloc</c> adds <c>--view</c>.</summary>
 internal sealed partial class AllocationOptions
 {
     private readonly TimeSpan _defaultDuration;
@@ -42,6 +42,10 @@ internal sealed partial class AllocationOptions
 
     public ReportOptions Report { get; }
 
+    public Option<bool> RuntimeFrames { get; } = CommonOptions.RuntimeFrames();
+
+    public Option<bool> RawNames { get; } = CommonOptions.RawNames();
+
     public Option<bool> Quiet { get; } = CommonOptions.Quiet();
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
@@ -54,6 +58,8 @@ internal sealed partial class AllocationOptions
             command.Add(View);
         }
 
+        command.Add(RuntimeFrames);
+        command.Add(RawNames);
         Report.AddTo(command);
         command.Add(Quiet);
     }
@@ -68,6 +74,8 @@ internal sealed partial class AllocationOptions
             Duration = parse.GetValue(Duration) ?? (target.Command is null ? _defaultDuration : Timeout.InfiniteTimeSpan),
             View = view ?? (View is not null && parse.GetValue(View) == "live" ? AllocationView.Live : AllocationView.Allocated),
             Report = Report.Read(parse),
+            RuntimeFrames = parse.GetValue(RuntimeFrames),
+            RawNames = parse.GetValue(RawNames),
             Quiet = parse.GetValue(Quiet),
         };
     }

@@ -21,6 +21,12 @@ internal sealed record AllocationSettings
     /// <summary>Frames kept per stack (innermost).</summary>
     public int MaxFrames { get; init; } = 256;
 
+    /// <summary>Keep the async plumbing and async methods' stubs (<c>--runtime-frames</c>).</summary>
+    public bool RuntimeFrames { get; init; }
+
+    /// <summary>Name methods as the runtime does (<c>--raw-names</c>).</summary>
+    public bool RawNames { get; init; }
+
     /// <summary>No progress on stderr.</summary>
     public bool Quiet { get; init; }
 }

@@ -19,6 +19,18 @@ internal static class CommonOptions
     /// <summary><c>-q/--quiet</c>: no progress on stderr.</summary>
     public static Option<bool> Quiet() => new("--quiet", "-q") { Description = "No progress on stderr" };
 
+    /// <summary><c>--runtime-frames</c>: keep the frames reports leave out by default.</summary>
+    public static Option<bool> RuntimeFrames() => new("--runtime-frames")
+    {
+        Description = "Include runtime frames (helper, transition and other explicit frames) and the async plumbing (state machine start, execution context, task dispatch)",
+    };
+
+    /// <summary><c>--raw-names</c>: methods as the runtime names them.</summary>
+    public static Option<bool> RawNames() => new("--raw-names")
+    {
+        Description = "Print methods exactly as the runtime names them (compiler-generated names, metadata type names) instead of as they were written",
+    };
+
     /// <summary><c>-p/--pid</c>.</summary>
     public static Option<int?> Pid(string description = "Process id of the target") =>
         new("--pid", "-p")

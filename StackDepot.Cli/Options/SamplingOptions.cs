@@ -35,15 +35,9 @@ internal sealed class SamplingOptions
         HelpName = "N",
     }, 1, 65535);
 
-    public Option<bool> RuntimeFrames { get; } = new("--runtime-frames")
-    {
-        Description = "Include runtime frames (helper, transition and other explicit frames) and the async plumbing (state machine start, execution context, task dispatch)",
-    };
+    public Option<bool> RuntimeFrames { get; } = CommonOptions.RuntimeFrames();
 
-    public Option<bool> RawNames { get; } = new("--raw-names")
-    {
-        Description = "Print methods exactly as the runtime names them (compiler-generated names, metadata type names) instead of as they were written",
-    };
+    public Option<bool> RawNames { get; } = CommonOptions.RawNames();
 
     public Option<string> GroupBy { get; } = new Option<string>("--group-by")
     {

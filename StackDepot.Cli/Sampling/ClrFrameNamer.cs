@@ -19,6 +19,9 @@ namespace StackDepot.Cli.Sampling;
 /// for a live process, which also reaches into its container); null to use the paths as they are.</param>
 internal sealed class ClrFrameNamer(bool rawNames, string? fileSystemRoot) : IDisposable
 {
+    /// <summary>How reports name a module that has no file (dynamic methods, <c>Reflection.Emit</c>).</summary>
+    internal const string DynamicModule = "dynamic";
+
     private readonly SourceLineResolver _lines = new();
     private readonly MetadataNameResolver _metadata = new();
 
@@ -30,10 +33,27 @@ internal sealed class ClrFrameNamer(bool rawNames, string? fileSystemRoot) : IDi
         ClrModule? module = method.Type?.Module;
         string? path = module is null || module.IsDynamic || string.IsNullOrEmpty(module.Name) ? null : MapPath(module.Name);
         Guid buildId = Guarded(() => module?.Pdb?.Guid ?? Guid.Empty, Guid.Empty);
-        MethodSyntax? parsed = MetadataNameParser.TryParseSignature(raw, method.Name);
+        return Describe(raw, method.Name, Guarded(() => TypeParameterNames(method.Type), null), ModuleName(module), path, buildId, method.MetadataToken);
+    }
+
+    /// <summary>
+    /// Describes a method known by its runtime signature (<c>Ns.Type`1[System.__Canon].Method(Int32)</c>, as ClrMD or
+    /// the runtime's method events give it) and where its metadata is, for <see cref="Text"/> and <see cref="FindLine"/>.
+    /// </summary>
+    /// <param name="raw">The runtime signature; a parameter list may be missing (the metadata then gives it).</param>
+    /// <param name="methodName">The method's own name as the same source prints it (tells where the type ends when the
+    /// name holds dots); null to split at the last dot.</param>
+    /// <param name="typeParameterNames">The declaring type's generic parameter names, when known.</param>
+    /// <param name="module">The module's name for reports.</param>
+    /// <param name="assemblyPath">The module's file as this process can open it; null when there is none.</param>
+    /// <param name="buildId">The loaded image's MVID or CodeView id; empty when unknown.</param>
+    /// <param name="token">The method's metadata token.</param>
+    public static ClrMethodName Describe(string raw, string? methodName, string[]? typeParameterNames, string? module, string? assemblyPath, Guid buildId, int token)
+    {
+        MethodSyntax? parsed = MetadataNameParser.TryParseSignature(raw, methodName);
         if (parsed is null)
         {
-            return new ClrMethodName(raw, null, raw, false, false, ModuleName(module), path, buildId, method.MetadataToken);
+            return new ClrMethodName(raw, null, raw, false, false, module, assemblyPath, buildId, token);
         }
 
         parsed = new MethodSyntax
@@ -42,11 +62,10 @@ internal sealed class ClrFrameNamer(bool rawNames, string? fileSystemRoot) : IDi
             Name = parsed.Name,
             GenericArguments = parsed.GenericArguments,
             Parameters = parsed.Parameters,
-            TypeParameterNames = Guarded(() => TypeParameterNames(method.Type), null),
+            TypeParameterNames = typeParameterNames,
         };
         MethodDisplay display = ReadableNameFormatter.Describe(parsed);
-        return new ClrMethodName(raw, parsed, display.WrittenMethod, display.IsStateMachine, display.IsPlumbing,
-            ModuleName(module), path, buildId, method.MetadataToken);
+        return new ClrMethodName(raw, parsed, display.WrittenMethod, display.IsStateMachine, display.IsPlumbing, module, assemblyPath, buildId, token);
     }
 
     /// <summary>
@@ -136,12 +155,13 @@ internal sealed class ClrFrameNamer(bool rawNames, string? fileSystemRoot) : IDi
         }
 
         string? path = module.Name ?? module.AssemblyName;
-        if (string.IsNullOrEmpty(path))
-        {
-            return module.IsDynamic ? "dynamic" : null;
-        }
+        return string.IsNullOrEmpty(path) ? (module.IsDynamic ? DynamicModule : null) : ModuleName(path);
+    }
 
-        string file = Path.GetFileName(path);
+    /// <summary>A module's name for reports: its file name without <c>.dll</c> or <c>.exe</c>.</summary>
+    internal static string ModuleName(string path)
+    {
+        string file = Path.GetFileName(path.Replace('\\', '/'));
         return file.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".exe", StringComparison.OrdinalIgnoreCase)
             ? file[..^4]
             : file;
@@ -167,7 +187,9 @@ internal sealed class ClrFrameNamer(bool rawNames, string? fileSystemRoot) : IDi
         }
     }
 
-    private string MapPath(string path)
+    /// <summary>The target's file <paramref name="path"/> as this process can open it (through the file system root
+    /// given, when the file is there).</summary>
+    internal string MapPath(string path)
     {
         if (fileSystemRoot is null || !Path.IsPathRooted(path))
         {

@@ -48,7 +48,7 @@ internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
             ulong highestSp = 0;
             int stalled = 0;
             int seen = 0;
-            string? stateMachineOf = null;
+            var stubs = new AsyncStubFolder();
             foreach (ClrStackFrame frame in thread.EnumerateStackTrace(includeContext: false, maxFrames: enumerationCap))
             {
                 if ((++seen & 31) == 0)
@@ -74,17 +74,9 @@ internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
                     continue;
                 }
 
-                if (!Frames.RuntimeFrames && method is not null)
+                if (!Frames.RuntimeFrames && method is not null && stubs.Folds(method))
                 {
-                    // An async method's stub runs the start of its state machine (the plumbing between them is left
-                    // out): one method was written, one frame shows it.
-                    if (stateMachineOf is not null && !method.IsStateMachine && method.WrittenMethod == stateMachineOf)
-                    {
-                        stateMachineOf = null;
-                        continue;
-                    }
-
-                    stateMachineOf = method.IsStateMachine ? method.WrittenMethod : null;
+                    continue; // an async method's stub, which runs the start of its state machine: one method was written, one frame shows it
                 }
 
                 if (_buffer.Count == MaxFrames)

@@ -1,0 +1,48 @@
+using StackDepot.Cli.Allocations;
+using StackDepot.Cli.Sampling;
+using StackDepot.Reporting;
+
+namespace StackDepot.Cli.Tests.Allocations;
+
+public sealed class AllocationReportTests
+{
+    [Fact]
+    public void Allocation_stacks_leave_out_the_async_plumbing_and_fold_stubs_as_thread_stacks_do()
+    {
+        // An allocation in an async method, resumed by the thread pool: innermost first, as the event's stack lists it.
+        var map = new MethodMap();
+        map.AddModule(1, "/app/Shop.dll");
+        map.AddModule(2, "/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.0/System.Private.CoreLib.dll");
+        (string Type, string Name, string Signature, ulong Module)[] methods =
+        [
+            ("Shop.Cart", "Fill", "instance void  (int32)", 1),
+            ("Shop.Cart+<AddAsync>d__1", "MoveNext", "instance void  ()", 1),
+            ("System.Runtime.CompilerServices.AsyncMethodBuilderCore", "Start", "void  (!!0&)", 2),
+            ("Shop.Cart", "AddAsync", "instance class System.Threading.Tasks.Task  ()", 1),
+            ("Shop.Program", "Main", "void  ()", 1),
+            ("System.Threading.ExecutionContext", "RunInternal",
+                "void  (class System.Threading.ExecutionContext,class System.Threading.ContextCallback,class System.Object)", 2),
+            ("System.Threading.Thread", "StartCallback", "instance void  ()", 2),
+        ];
+        var stack = new ulong[methods.Length];
+        for (int i = 0; i < methods.Length; i++)
+        {
+            ulong start = 0x10000 * (ulong)(i + 1);
+            map.AddMethod((ulong)(i + 1), start, 0x100, methods[i].Type, methods[i].Name, methods[i].Signature, methods[i].Module);
+            stack[i] = start + 0x10;
+        }
+
+        using var depot = new Depot(new DepotOptions { MaxFrames = 64 });
+        var recorder = new AllocationRecorder(depot);
+        recorder.Record(stack, "System.Byte[]", 0, 4096, large: false);
+        using var namer = new ClrFrameNamer(rawNames: false, fileSystemRoot: null);
+
+        StackReport report = AllocationReport.Build(recorder, map, AllocationView.Allocated, "t", 0, 0, new Dictionary<string, string>(), namer);
+        Assert.Equal(
+            ["Shop.Cart.Fill(int)", "Shop.Cart.AddAsync()", "Shop.Program.Main()", "System.Threading.Thread.StartCallback()"],
+            Assert.Single(report.Entries).Frames.Select(f => f.Name));
+
+        StackReport all = AllocationReport.Build(recorder, map, AllocationView.Allocated, "t", 0, 0, new Dictionary<string, string>(), namer, runtimeFrames: true);
+        Assert.Equal(methods.Length, Assert.Single(all.Entries).Frames.Count);
+    }
+}
