@@ -102,6 +102,16 @@ public sealed class ArgumentTests : IDisposable
         await AssertFailsAsync(3, expected, "alloc", "--pid", thread, "--duration", "1s");
     }
 
+    [Theory]
+    [InlineData("alloc", "1234")]
+    [InlineData("leaks", "1234")]
+    [InlineData("alloc", "1234", "--", "dotnet", "app.dll")]
+    public async Task A_word_before_the_double_dash_is_not_started_as_a_program(params string[] args)
+    {
+        // "alloc 1234" meant --pid 1234 more often than a program named 1234: only what follows -- is a command.
+        await AssertFailsAsync(2, "unexpected argument '1234' (to record process 1234 use --pid 1234; a program to start under stackdepot goes after --: stackdepot " + args[0] + " [options] -- COMMAND [ARGS])", args);
+    }
+
     [Fact]
     public void A_diagnostics_socket_counts_only_for_the_process_that_made_it()
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace StackDepot.Cli.Options;
 
@@ -65,11 +66,43 @@ internal sealed class TargetOptions
     }
 
     /// <summary>The target given.</summary>
-    public TargetSelection Read(ParseResult parse) => new()
+    /// <exception cref="CliException">A word that is no option stands before <c>--</c> (a pid given without
+    /// <c>--pid</c>, a stray argument): it would otherwise be started as a program.</exception>
+    public TargetSelection Read(ParseResult parse)
     {
-        Pid = parse.GetValue(Pid),
-        Name = parse.GetValue(Name),
-        DumpPath = Dump is null ? null : parse.GetValue(Dump),
-        Command = Command is null || parse.GetValue(Command) is not { Length: > 0 } command ? null : command,
-    };
+        string[]? command = null;
+        if (Command is not null && parse.GetResult(Command) is { Tokens.Count: > 0 } given)
+        {
+            int dash = IndexOf(parse.Tokens, t => t.Type == TokenType.DoubleDash);
+            if (given.Tokens.FirstOrDefault(t => dash < 0 || IndexOf(parse.Tokens, u => ReferenceEquals(u, t)) < dash) is { } stray)
+            {
+                string hint = int.TryParse(stray.Value, out _) ? $"to record process {stray.Value} use --pid {stray.Value}; " : string.Empty;
+                throw new CliException(ExitCode.Usage,
+                    $"unexpected argument '{stray.Value}' ({hint}a program to start under stackdepot goes after --: stackdepot {parse.CommandResult.Command.Name} [options] -- COMMAND [ARGS])");
+            }
+
+            command = [.. given.Tokens.Select(t => t.Value)];
+        }
+
+        return new TargetSelection
+        {
+            Pid = parse.GetValue(Pid),
+            Name = parse.GetValue(Name),
+            DumpPath = Dump is null ? null : parse.GetValue(Dump),
+            Command = command,
+        };
+    }
+
+    private static int IndexOf(IReadOnlyList<Token> tokens, Func<Token, bool> match)
+    {
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            if (match(tokens[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 }
