@@ -45,4 +45,33 @@ public sealed class AllocationReportTests
         StackReport all = AllocationReport.Build(recorder, map, AllocationView.Allocated, "t", 0, 0, new Dictionary<string, string>(), namer, runtimeFrames: true);
         Assert.Equal(methods.Length, Assert.Single(all.Entries).Frames.Count);
     }
+
+    [Fact]
+    public void Live_views_leave_out_stacks_with_nothing_alive_without_counting_them_as_more_stacks()
+    {
+        var map = new MethodMap();
+        map.AddModule(1, "/app/Shop.dll");
+        map.AddMethod(1, 0x1000, 0x100, "Shop.Cache", "Keep", "void  ()", 1);
+        map.AddMethod(2, 0x2000, 0x100, "Shop.Cache", "Drop", "void  ()", 1);
+        using var depot = new Depot(new DepotOptions { MaxFrames = 64 });
+        var recorder = new AllocationRecorder(depot);
+        recorder.Record([0x1010], "System.Byte[]", 0x10_0000, 4096, large: false);
+        recorder.Record([0x2010], "System.Byte[]", 0x20_0000, 4096, large: false);
+        recorder.Record([0x2010], "System.Byte[]", 0x30_0000, 4096, large: false);
+        recorder.CollectionStarted(0, background: false);
+        recorder.GenerationRange(0, 0, 0x100_0000);
+        recorder.Survived(0x10_0000, 4096); // Keep's object survives; Drop's two die
+        recorder.CollectionEnded();
+        using var namer = new ClrFrameNamer(rawNames: false, fileSystemRoot: null);
+
+        foreach (AllocationView view in new[] { AllocationView.Live, AllocationView.Leaks })
+        {
+            StackReport report = AllocationReport.Build(recorder, map, view, "t", 0, 0, new Dictionary<string, string>(), namer);
+            Assert.Equal("Shop.Cache.Keep()", Assert.Single(Assert.Single(report.Entries).Frames).Name);
+            Assert.Equal(0, report.OmittedEntries);
+        }
+
+        StackReport allocated = AllocationReport.Build(recorder, map, AllocationView.Allocated, "t", 1, 0, new Dictionary<string, string>(), namer);
+        Assert.Equal(1, allocated.OmittedEntries); // --top 1 of two allocating stacks
+    }
 }

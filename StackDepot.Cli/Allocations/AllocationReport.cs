@@ -117,6 +117,11 @@ internal static class AllocationReport
         foreach (StackReportEntry entry in built.Entries)
         {
             Merged m = merged[entry.Handle];
+            if (live && m.LiveSamples == 0)
+            {
+                continue; // nothing of it is alive: not a stack of this view, not one "more stack" left out
+            }
+
             bool shown = (live ? m.LiveSamples : m.Samples) >= Math.Max(minSamples, live ? 1 : 0) && (top == 0 || entries.Count < top);
             if (!shown)
             {
