@@ -42,6 +42,8 @@ public sealed class AllocationReportTests
             ["Shop.Cart.Fill(int)", "Shop.Cart.AddAsync()", "Shop.Program.Main()", "System.Threading.Thread.StartCallback()"],
             Assert.Single(report.Entries).Frames.Select(f => f.Name));
 
+        Assert.Contains(" objects (byte[]; 100.0% of bytes, 1 sample) allocated at:", report.Entries[0].Caption, StringComparison.Ordinal);
+
         StackReport all = AllocationReport.Build(recorder, map, AllocationView.Allocated, "t", 0, 0, new Dictionary<string, string>(), namer, runtimeFrames: true);
         Assert.Equal(methods.Length, Assert.Single(all.Entries).Frames.Count);
     }
@@ -73,5 +75,27 @@ public sealed class AllocationReportTests
 
         StackReport allocated = AllocationReport.Build(recorder, map, AllocationView.Allocated, "t", 1, 0, new Dictionary<string, string>(), namer);
         Assert.Equal(1, allocated.OmittedEntries); // --top 1 of two allocating stacks
+    }
+
+    [Fact]
+    public void Captions_name_types_as_frames_are_named_and_mark_tiny_shares()
+    {
+        var map = new MethodMap();
+        map.AddMethod(1, 0x1000, 0x100, "Shop.Cache", "Fill", "void  ()", 1);
+        using var depot = new Depot(new DepotOptions { MaxFrames = 64 });
+        var recorder = new AllocationRecorder(depot);
+        for (int i = 0; i < 3000; i++)
+        {
+            recorder.Record([0x1010], "System.Byte[]", 0, 100_000, large: false);
+        }
+
+        recorder.Record([0x1010], "System.Func`3[System.String,System.Int64,System.Int64]", 0, 64, large: false);
+        using var readable = new ClrFrameNamer(rawNames: false, fileSystemRoot: null);
+        using var raw = new ClrFrameNamer(rawNames: true, fileSystemRoot: null);
+
+        string caption = AllocationReport.Build(recorder, map, AllocationView.Allocated, "t", 0, 0, new Dictionary<string, string>(), readable).Entries[0].Caption!;
+        Assert.Contains("(byte[] 100.0%, Func<string, long, long> <0.1%; ", caption, StringComparison.Ordinal);
+        string rawCaption = AllocationReport.Build(recorder, map, AllocationView.Allocated, "t", 0, 0, new Dictionary<string, string>(), raw).Entries[0].Caption!;
+        Assert.Contains("(System.Byte[] 100.0%, System.Func`3[System.String,System.Int64,System.Int64] <0.1%; ", rawCaption, StringComparison.Ordinal);
     }
 }

@@ -134,7 +134,7 @@ internal static class AllocationReport
                 Frames = entry.Frames,
                 Values = entry.Values,
                 Handle = entry.Handle,
-                Caption = Caption(view, m, entry.Values, live ? liveBytes : allocatedBytes, recorder.Gen2Collections >= 2),
+                Caption = Caption(view, m, entry.Values, live ? liveBytes : allocatedBytes, recorder.Gen2Collections >= 2, namer),
             });
         }
 
@@ -151,9 +151,9 @@ internal static class AllocationReport
         };
     }
 
-    private static string Caption(AllocationView view, Merged m, long[] values, double total, bool growthKnown)
+    private static string Caption(AllocationView view, Merged m, long[] values, double total, bool growthKnown, ClrFrameNamer namer)
     {
-        string types = Types(m.TypeBytes);
+        string types = Types(m.TypeBytes, namer);
         string stack = m.HasStack ? "allocated at:" : "allocated at stacks not recorded (no stack, or the depot was full):";
         return view switch
         {
@@ -167,24 +167,36 @@ internal static class AllocationReport
         };
     }
 
-    /// <summary>"System.Byte[]", or "System.Byte[] 70%, System.String 30%" (by bytes), "+N more" past three.</summary>
-    private static string Types(Dictionary<string, double> typeBytes)
+    /// <summary>"byte[]", or "byte[] 70.0%, string 30.0%" (by bytes), "+N more" past three; types named as frames are
+    /// (the runtime's names with <c>--raw-names</c>).</summary>
+    private static string Types(Dictionary<string, double> typeBytes, ClrFrameNamer namer)
     {
         if (typeBytes.Count == 0)
         {
             return "no type";
         }
 
-        List<KeyValuePair<string, double>> sorted = [.. typeBytes.OrderByDescending(t => t.Value).ThenBy(t => t.Key, StringComparer.Ordinal)];
+        var named = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach ((string type, double bytes) in typeBytes)
+        {
+            string name = namer.TypeName(type);
+            named[name] = named.GetValueOrDefault(name) + bytes;
+        }
+
+        List<KeyValuePair<string, double>> sorted = [.. named.OrderByDescending(t => t.Value).ThenBy(t => t.Key, StringComparer.Ordinal)];
         if (sorted.Count == 1)
         {
             return sorted[0].Key;
         }
 
         double total = sorted.Sum(t => t.Value);
-        string shown = string.Join(", ", sorted.Take(TypesShown).Select(t => t.Key + " " + ReportQuantity.Percent(t.Value, total)));
+        string shown = string.Join(", ", sorted.Take(TypesShown).Select(t => t.Key + " " + Share(t.Value, total)));
         return sorted.Count > TypesShown ? $"{shown}, +{sorted.Count - TypesShown} more" : shown;
     }
+
+    // A share that rounds to 0.0% but is not zero says so.
+    private static string Share(double part, double total) =>
+        part > 0 && total > 0 && part / total < 0.0005 ? "<0.1%" : ReportQuantity.Percent(part, total);
 
     private static string Samples(long count) => ReportQuantity.Count(count) + (count == 1 ? " sample" : " samples");
 

@@ -133,8 +133,7 @@ internal static class AwaitedThingNames
     public static string ForCallback(string what) => "[continues in " + what + "]";
 
     /// <summary>A type as the product names types in frames (<c>int</c> for <c>System.Int32</c>, no namespaces).</summary>
-    private static string ShortTypeName(string typeName) =>
-        MetadataNameParser.TryParseType(typeName) is { } type ? ReadableNameFormatter.ShortName(type) : typeName;
+    private static string ShortTypeName(string typeName) => ReadableNameFormatter.ShortTypeName(typeName);
 
     private static string ShortName(string typeName)
     {

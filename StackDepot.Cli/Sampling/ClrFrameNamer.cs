@@ -25,6 +25,13 @@ internal sealed class ClrFrameNamer(bool rawNames, string? fileSystemRoot) : IDi
     private readonly SourceLineResolver _lines = new();
     private readonly MetadataNameResolver _metadata = new();
 
+    /// <summary>True when names are printed as the runtime gives them (<c>--raw-names</c>).</summary>
+    public bool RawNames => rawNames;
+
+    /// <summary>A type's name as reports print it: <c>byte[]</c>, <c>Func&lt;string, long&gt;</c>; as the runtime gave it
+    /// with <c>--raw-names</c>.</summary>
+    public string TypeName(string runtimeName) => rawNames ? runtimeName : ReadableNameFormatter.ShortTypeName(runtimeName);
+
     /// <summary>Reads what is needed to name <paramref name="method"/> (while attached); never throws for what the
     /// target holds.</summary>
     public ClrMethodName Read(ClrMethod method)

@@ -160,6 +160,11 @@ internal static class ReadableNameFormatter
     /// <summary>A type as it appears in a parameter list or generic argument: short, with C# keywords.</summary>
     internal static string ShortName(TypeSyntax type) => ShortName(type, null);
 
+    /// <summary>A type name a runtime tool printed (<c>System.Func`3[System.String,System.Int64,System.Int64]</c>), as
+    /// the product names types (<c>Func&lt;string, long, long&gt;</c>); the name as given when it cannot be read.</summary>
+    internal static string ShortTypeName(string typeName) =>
+        MetadataNameParser.TryParseType(typeName) is { } type ? ShortName(type) : typeName;
+
     private static string ShortName(TypeSyntax type, Scope? scope)
     {
         var builder = new StringBuilder();
