@@ -13,8 +13,9 @@ public sealed class GoToolPprofTests : IDisposable
     [GoFact]
     public void Top_shows_the_totals_and_the_leaf_frames_of_a_thread_profile()
     {
-        string file = Save(PprofWriterTests.Threads(), "threads.pb.gz");
+        string file = Save(PprofWriterTests.Threads() with { MainModule = "Demo" }, "threads.pb.gz");
         string top = GoPprof.Run("-top", file);
+        Assert.Contains("File: Demo\n", top, StringComparison.Ordinal);
         Assert.Contains("Type: threads", top, StringComparison.Ordinal);
         Assert.Contains("Stacks of Demo (pid 42)", top, StringComparison.Ordinal); // the comments
         Assert.Contains("Duration: 250ms", top, StringComparison.Ordinal);

@@ -95,6 +95,22 @@ public class PprofWriterTests
     }
 
     [Fact]
+    public void Samples_are_ordered_by_path_and_the_main_module_is_the_first_mapping()
+    {
+        // By value the stacks are Worker (7), Sleep (3), no frames (3); viewers that draw samples in file order
+        // (speedscope) show each root once only when samples sharing a prefix are next to each other.
+        Profile profile = Profiles.Decode(Profiles.Write(Threads() with { MainModule = "Demo" }));
+        string[] paths = [.. profile.Sample.Select(s => string.Join(";", profile.Stack(s).Reverse()))];
+        Assert.Equal(paths.Order(StringComparer.Ordinal), paths);
+        Assert.Equal("(no frames)", paths[0]);
+
+        // go tool pprof names the first mapping as the profile's program ("File:").
+        Assert.Equal("Demo", profile.S(profile.Mapping[0].Filename));
+        Profile without = Profiles.Decode(Profiles.Write(Threads()));
+        Assert.Equal("System.Private.CoreLib", without.S(without.Mapping[0].Filename)); // the first module met otherwise
+    }
+
+    [Fact]
     public void Title_and_header_facts_are_comments()
     {
         Profile profile = Profiles.Decode(Profiles.Write(Threads()));

@@ -56,8 +56,16 @@ internal sealed class PprofProfileBuilder
             _profile.Comment.Add(String(property.Key + ": " + property.Value));
         }
 
+        // The main module's mapping first: readers take the first mapping for the program (go tool pprof's "File:").
+        if (report.MainModule is { Length: > 0 } main &&
+            report.Entries.SelectMany(e => e.Frames).FirstOrDefault(f => f.Module == main) is { } mainFrame)
+        {
+            Mapping(main, mainFrame);
+        }
+
+        // Samples ordered by path: viewers that draw samples in file order (speedscope) show each root once.
         var shown = new long[report.ValueTypes.Count];
-        foreach (StackReportEntry entry in report.Entries)
+        foreach (StackReportEntry entry in report.Entries.Order(StackPathComparer.Instance))
         {
             var locations = new List<ulong>(Math.Max(1, entry.Frames.Count));
             foreach (ReportFrame frame in entry.Frames.Count > 0 ? entry.Frames : [ReportFrame.NoFrames])

@@ -28,6 +28,32 @@ public sealed class OutputFileTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public void Reports_name_stackdepot_as_their_producer_unless_they_name_another()
+    {
+        // Every command writes its report through WriteReport: speedscope's exporter says which tool and version wrote it.
+        var report = new Reporting.StackReport
+        {
+            Title = "t",
+            ValueTypes = [Reporting.ReportValueType.Tasks],
+            Entries = [new Reporting.StackReportEntry { Frames = [new Reporting.ReportFrame("A()")], Values = [1] }],
+        };
+        Reporting.IReportFormatter speedscope = Reporting.ReportFormatRegistry.CreateDefault().Get("speedscope");
+        string file = Path.Combine(_dir, "report.json");
+        using (OutputFile output = OutputFile.Open(file, new TestConsole()))
+        {
+            output.WriteReport(report, speedscope);
+        }
+
+        Assert.Contains($"\"exporter\":\"{CliVersion.Producer}\"", File.ReadAllText(file), StringComparison.Ordinal);
+        using (OutputFile output = OutputFile.Open(file, new TestConsole()))
+        {
+            output.WriteReport(report with { Producer = "another 1.0" }, speedscope);
+        }
+
+        Assert.Contains("\"exporter\":\"another 1.0\"", File.ReadAllText(file), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_symlink_is_written_through_to_its_target()
     {
         string real = Path.Combine(_dir, "real.txt");

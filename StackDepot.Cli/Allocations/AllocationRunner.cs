@@ -79,9 +79,9 @@ internal static class AllocationRunner
         // The target's files (assemblies for names) as it sees them, also inside a container, while it runs.
         using var namer = new ClrFrameNamer(settings.RawNames, OperatingSystem.IsLinux() && DotNetProcess.Exists(pid) ? $"/proc/{DotNetProcess.Text(pid)}/root" : null);
         StackReport result = AllocationReport.Build(recorder, methods, settings.View, Title(settings.View, processName, pid), report.Top, report.MinCount,
-            Properties(pid, processName, recorder, outcome, methods), namer, settings.RuntimeFrames);
+            Properties(pid, processName, recorder, outcome, methods), namer, settings.RuntimeFrames) with { MainModule = processName };
         context.Log.Debug("{Stacks} distinct stacks, {Methods} methods, depot: {Stats}", recorder.DistinctStacks, methods.Methods, depot.GetStats());
-        output.Write(stream => StackReportWriter.Write(result, report.Formatter, stream));
+        output.WriteReport(result, report.Formatter);
         return ExitCode.Success;
     }
 

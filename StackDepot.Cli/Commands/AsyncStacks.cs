@@ -71,6 +71,7 @@ internal static class AsyncStacks
             StartTime = target.Pid is null ? null : started,
             Duration = target.Pid is null ? null : snapshot.Frozen,
             PeriodType = builder.ValueTypes[0],
+            MainModule = target.MainModule,
             Period = 1, // every thread and every pending operation is counted once
         };
         if (target.Pid is { } live)
@@ -84,7 +85,7 @@ internal static class AsyncStacks
         }
 
         context.Log.Debug("{Chains} logical stacks in {Ms:0.0} ms, depot: {Stats}", logical.Added, logical.Elapsed.TotalMilliseconds, depot.GetStats());
-        output.Write(stream => StackReportWriter.Write(report, settings.Report.Formatter, stream));
+        output.WriteReport(report, settings.Report.Formatter);
         return ExitCode.Success;
     }
 

@@ -73,7 +73,7 @@ internal static class DiffCommand
         {
             if (formatter is not null)
             {
-                StackReportWriter.Write(diff.ToDifferenceReport(baseName, newName), formatter, stream);
+                StackReportWriter.Write(diff.ToDifferenceReport(baseName, newName) with { Producer = CliVersion.Producer }, formatter, stream);
                 return;
             }
 

@@ -128,15 +128,15 @@ internal static class StacksCommand
 
         StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties) with
         {
-            Producer = CliVersion.Producer,
             StartTime = dumpPath is null ? started : null,
             Duration = dumpPath is null ? duration : null,
             PeriodType = ReportValueType.Threads,
+            MainModule = target.MainModule,
             Period = 1, // every thread of every snapshot is counted
             ThreadNames = pid is int id ? ThreadNames.Read(id, stats.Threads) : new Dictionary<int, string>(),
         };
         context.Log.Debug("{Distinct} distinct stacks, {Symbolized} frames symbolized, depot: {Stats}", builder.DistinctStacks, frames.Symbolized, depot.GetStats());
-        output.Write(stream => StackReportWriter.Write(result, settings.Report.Formatter, stream));
+        output.WriteReport(result, settings.Report.Formatter);
         return ExitCode.Success;
     }
 }

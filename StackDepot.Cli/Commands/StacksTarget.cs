@@ -13,6 +13,10 @@ namespace StackDepot.Cli.Commands;
 /// PDBs) as it sees them, also inside a container; null otherwise.</param>
 internal sealed record StacksTarget(int? Pid, string? DumpPath, string Subject, IReadOnlyDictionary<string, string> Properties, string? FileSystemRoot = null)
 {
+    /// <summary>The live process's application name (its main assembly for <c>dotnet app.dll</c>), which is how frames
+    /// name its main module; null for a dump.</summary>
+    public string? MainModule => Properties.TryGetValue("process", out string? name) && name != "?" ? name : null;
+
     /// <summary>Resolves and checks the selection: a dump file that exists and is a dump, or one process that exists,
     /// is not stackdepot and may be attached to.</summary>
     /// <exception cref="CliException">The target is not usable (the message says why).</exception>

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using StackDepot.Reporting;
 
 namespace StackDepot.Cli.Output;
 
@@ -83,6 +84,15 @@ internal sealed partial class OutputFile : IDisposable
         }
 
         return OpenReplacing(console, path, FinalTarget(path, full));
+    }
+
+    /// <summary>Writes <paramref name="report"/> in <paramref name="formatter"/>'s format and finishes the output, with
+    /// stackdepot and its version as the report's producer (speedscope's <c>exporter</c>) unless it names another.</summary>
+    /// <exception cref="CliException">The data cannot be written (see <see cref="Write(Action{Stream})"/>).</exception>
+    public void WriteReport(StackReport report, IReportFormatter formatter)
+    {
+        StackReport stamped = report.Producer is null ? report with { Producer = CliVersion.Producer } : report;
+        Write(stream => StackReportWriter.Write(stamped, formatter, stream));
     }
 
     /// <summary>Writes the data and finishes the output: flushes, and moves a temporary file into place.</summary>

@@ -208,22 +208,23 @@ public class StackReportWriterTests
     [Fact]
     public void Folded_writes_root_first_lines_that_split_back_into_the_frames()
     {
+        // Ordered by path, as the stackcollapse scripts write them (by value, Worker's 5 would come first).
         string text = StackReportWriter.WriteToString(SampleReports.TwoStacks(), ReportFormat.Folded);
         Assert.Equal(
-            "System.Private.CoreLib!System.Threading.Thread.StartCallback();Demo!Demo.Worker.Run() + 0x2a;" +
-            "Demo!Demo.Queue.Take(Int32) + 0x10;System.Private.CoreLib!System.Threading.Monitor.Wait(Object, Int32) 5\n" +
             "System.Private.CoreLib!System.Threading.Thread.StartCallback();Demo!Demo.Timer.Loop();" +
-            "System.Private.CoreLib!System.Threading.Thread.Sleep(Int32) 3\n",
+            "System.Private.CoreLib!System.Threading.Thread.Sleep(Int32) 3\n" +
+            "System.Private.CoreLib!System.Threading.Thread.StartCallback();Demo!Demo.Worker.Run() + 0x2a;" +
+            "Demo!Demo.Queue.Take(Int32) + 0x10;System.Private.CoreLib!System.Threading.Monitor.Wait(Object, Int32) 5\n",
             text);
 
         string odd = StackReportWriter.WriteToString(SampleReports.Allocations(), ReportFormat.Folded);
         string[] lines = odd.TrimEnd('\n').Split('\n');
         Assert.Equal(2, lines.Length);
-        int space = lines[0].LastIndexOf(' ');
-        string[] frames = lines[0][..space].Split(';');
+        int space = lines[1].LastIndexOf(' ');
+        string[] frames = lines[1][..space].Split(';');
         Assert.Equal(["System.Private.CoreLib!System.Threading.Thread.StartCallback()", "Demo!Demo.Worker.Run() + 0x2a", "Demo!Odd:Name With break"], frames);
-        Assert.Equal("4096", lines[0][(space + 1)..]);
-        Assert.Equal("(no frames) 100", lines[1]);
+        Assert.Equal("4096", lines[1][(space + 1)..]);
+        Assert.Equal("(no frames) 100", lines[0]);
     }
 
     [Fact]

@@ -3,7 +3,9 @@ using System.Text;
 namespace StackDepot.Reporting;
 
 /// <summary>
-/// Folded stacks: one line per stack in the form of <see cref="FoldedStack"/>, then a space and the first value.
+/// Folded stacks: one line per stack in the form of <see cref="FoldedStack"/>, then a space and the first value, ordered
+/// by path (<see cref="StackPathComparer"/>) as the stackcollapse scripts write them, so that viewers that draw lines in
+/// file order show each root once.
 /// </summary>
 internal sealed class FoldedReportFormatter : ITextReportFormatter
 {
@@ -20,7 +22,7 @@ internal sealed class FoldedReportFormatter : ITextReportFormatter
     public void Write(StackReport report, TextWriter output)
     {
         var line = new StringBuilder();
-        foreach (StackReportEntry entry in report.Entries)
+        foreach (StackReportEntry entry in report.Entries.Order(StackPathComparer.Instance))
         {
             line.Clear();
             FoldedStack.Append(line, entry.Frames).Append(' ').Append(ReportFormatting.Number(entry.Values[0])).Append('\n');

@@ -29,7 +29,7 @@ internal sealed class SpeedscopeReportFormatter : ITextReportFormatter
         var frameIndex = new Dictionary<ReportFrame, int>();
         var frames = new List<ReportFrame>();
         var samples = new List<int[]>(report.Entries.Count);
-        StackReportEntry[] entries = [.. report.Entries.OrderBy(e => e, PathOrder.Instance)];
+        StackReportEntry[] entries = [.. report.Entries.Order(StackPathComparer.Instance)];
         foreach (StackReportEntry entry in entries)
         {
             IReadOnlyList<ReportFrame> stack = ReportFormatting.FramesOrPlaceholder(entry);
@@ -131,26 +131,4 @@ internal sealed class SpeedscopeReportFormatter : ITextReportFormatter
     internal static string Version() =>
         typeof(SpeedscopeReportFormatter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
             .Split('+')[0] ?? "0.0.0";
-
-    /// <summary>Orders entries by their frames' display names from the root (ordinal); a path before its extensions.</summary>
-    private sealed class PathOrder : IComparer<StackReportEntry>
-    {
-        public static readonly PathOrder Instance = new();
-
-        public int Compare(StackReportEntry? x, StackReportEntry? y)
-        {
-            IReadOnlyList<ReportFrame> a = ReportFormatting.FramesOrPlaceholder(x!);
-            IReadOnlyList<ReportFrame> b = ReportFormatting.FramesOrPlaceholder(y!);
-            for (int i = 1; i <= Math.Min(a.Count, b.Count); i++)
-            {
-                int byName = string.CompareOrdinal(a[^i].DisplayName, b[^i].DisplayName);
-                if (byName != 0)
-                {
-                    return byName;
-                }
-            }
-
-            return a.Count.CompareTo(b.Count);
-        }
-    }
 }

@@ -31,6 +31,13 @@ public sealed record StackReport
     /// </summary>
     public string? Producer { get; init; }
 
+    /// <summary>
+    /// The module of the program's entry point, as frames name modules (<c>Harbor</c> for <c>Harbor.dll</c>), for
+    /// formats that name a main binary (pprof's first mapping, which <c>go tool pprof</c> prints as <c>File:</c>); null
+    /// when unknown.
+    /// </summary>
+    public string? MainModule { get; init; }
+
     /// <summary>Header facts in display order (pid, process, samples, threads, distinct stacks...).</summary>
     public IReadOnlyDictionary<string, string> Properties { get; init; } = new Dictionary<string, string>();
 

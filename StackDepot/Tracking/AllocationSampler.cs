@@ -230,6 +230,7 @@ public sealed class AllocationSampler : IDisposable
                 StartTime = profile.Since,
                 Duration = DateTimeOffset.UtcNow - profile.Since,
                 PeriodType = ReportValueType.Space,
+                MainModule = TrackingFormat.MainModule,
                 Period = _rate,
             };
         }

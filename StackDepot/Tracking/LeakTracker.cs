@@ -300,6 +300,7 @@ public sealed class LeakTracker : IDisposable
             StartTime = _created,
             Duration = DateTimeOffset.UtcNow - _created,
             PeriodType = ReportValueType.Objects,
+            MainModule = TrackingFormat.MainModule,
             Period = 1, // every tracked object is counted
         };
     }

@@ -19,6 +19,9 @@ internal static class TrackingFormat
         return id => s.Symbolize(id, includeSourceInfo).ToReportFrame();
     }
 
+    /// <summary>The entry assembly's name, as frames name modules: the report's main module.</summary>
+    internal static string? MainModule => System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name;
+
     /// <summary>Copies an entry with a caption.</summary>
     internal static StackReportEntry WithCaption(StackReportEntry entry, string caption) => entry with { Caption = caption };
 }
