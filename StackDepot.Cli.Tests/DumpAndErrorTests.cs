@@ -48,11 +48,20 @@ public sealed class DumpAndErrorTests(TargetFixture target) : IAsyncLifetime, ID
 
         Assert.Equal(dump, Reports.ParseJson(fromDump.StdOut).Root.GetProperty("properties").GetProperty("dump").GetString());
 
-        // The same file, damaged in three ways, is refused with exit code 7 or 6 and one line (checked in-process).
+        // The same file, damaged in four ways, is refused with exit code 7 or 6 and one line (checked in-process).
         string truncated = Path.Combine(_dir, "truncated.core");
         byte[] bytes = await File.ReadAllBytesAsync(dump);
         await File.WriteAllBytesAsync(truncated, bytes[..(bytes.Length / 2)]);
         await AssertFailsInProcessAsync(7, "is truncated", "stacks", "--dump", truncated);
+
+        // A damaged segment table (a program header's offset overwritten) is corrupt, not "truncated" by exabytes.
+        string damaged = Path.Combine(_dir, "damaged.core");
+        byte[] broken = (byte[])bytes.Clone();
+        long phoff = BitConverter.ToInt64(broken, 32);
+        int phentsize = BitConverter.ToUInt16(broken, 54);
+        BitConverter.GetBytes(0xdead_beef_dead_beefUL).CopyTo(broken, (int)phoff + phentsize + 8); // the second header's p_offset
+        await File.WriteAllBytesAsync(damaged, broken);
+        await AssertFailsInProcessAsync(7, "damaged.core is corrupt: its segment table places data ", "stacks", "--dump", damaged);
 
         string foreign = Path.Combine(_dir, "arm64.core");
         byte[] patched = (byte[])bytes.Clone();
@@ -88,20 +97,28 @@ public sealed class DumpAndErrorTests(TargetFixture target) : IAsyncLifetime, ID
     public async Task No_permission_to_attach_is_exit_5_and_names_the_remedies()
     {
         CliResult result;
+        CliResult? alloc = null, dump = null;
         if (Environment.UserName == "root" && !OperatingSystem.IsWindows())
         {
             // Drop to an unprivileged user and try to attach to the (root-owned) target. That user may not be able to
             // enter the checkout (a clone in a directory from mktemp -d is 0700), so it runs a copy of the CLI's
             // files from a directory everyone may read, which is also its working directory.
             string copy = CopyCliForEveryone();
+            string dumpFile = Path.Combine(Path.GetTempPath(), $"stackdepot-nobody-{Guid.NewGuid():N}.core");
             try
             {
                 string[] wrapper = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp"];
-                result = await Cli.RunAsync(["stacks", "--pid", Pid], wrapper, cliDll: Path.Combine(copy, Path.GetFileName(TestPaths.CliDll)), workingDirectory: copy);
+                string cliDll = Path.Combine(copy, Path.GetFileName(TestPaths.CliDll));
+                result = await Cli.RunAsync(["stacks", "--pid", Pid], wrapper, cliDll: cliDll, workingDirectory: copy);
+
+                // The runtime's diagnostics socket is the target user's: alloc and dump are refused for the same reason.
+                alloc = await Cli.RunAsync(["alloc", "--pid", Pid, "--duration", "1s"], wrapper, cliDll: cliDll, workingDirectory: copy);
+                dump = await Cli.RunAsync(["dump", "--pid", Pid, "-o", dumpFile], wrapper, cliDll: cliDll, workingDirectory: copy);
             }
             finally
             {
                 Directory.Delete(copy, recursive: true);
+                File.Delete(dumpFile);
             }
         }
         else
@@ -115,6 +132,15 @@ public sealed class DumpAndErrorTests(TargetFixture target) : IAsyncLifetime, ID
         Assert.Contains("root", result.StdErr, StringComparison.Ordinal);
         Assert.Contains("CAP_SYS_PTRACE", result.StdErr, StringComparison.Ordinal);
         Assert.Contains("/proc/sys/kernel/yama/ptrace_scope", result.StdErr, StringComparison.Ordinal);
+        foreach (CliResult? refused in new[] { alloc, dump })
+        {
+            if (refused is not null)
+            {
+                Assert.True(refused.ExitCode == 5, refused.ToString());
+                Reports.AssertOnePlainErrorLine(refused);
+                Assert.Contains($"no permission to connect to the .NET diagnostics endpoint of process {Pid}", refused.StdErr, StringComparison.Ordinal);
+            }
+        }
     }
 
     /// <summary>The CLI's files (its assemblies and their .deps.json and .runtimeconfig.json) copied into a new

@@ -195,12 +195,9 @@ internal static class AllocationSession
     /// <summary>The one-line error for a failure to reach the target's diagnostics endpoint.</summary>
     public static CliException DiagnosticsFailure(int pid, Exception e) => e switch
     {
-        ServerNotAvailableException when !Targets.DotNetProcess.Exists(pid) =>
-            new CliException(ExitCode.NoSuchProcess, $"no such process: {pid} (it exited)", e),
-        ServerNotAvailableException =>
-            new CliException(ExitCode.NotDotNet, $"process {pid} has no .NET diagnostics endpoint: not a .NET process, or started with DOTNET_EnableDiagnostics=0", e),
+        ServerNotAvailableException unreachable => Targets.DotNetProcess.EndpointUnreachable(pid, unreachable),
         UnauthorizedAccessException =>
-            new CliException(ExitCode.PermissionDenied, $"no permission to connect to the diagnostics endpoint of process {pid}: run stackdepot as the target's user or as root", e),
+            new CliException(ExitCode.PermissionDenied, $"no permission to connect to the .NET diagnostics endpoint of process {pid}: run stackdepot as the target's user or as root", e),
         UnsupportedCommandException or ServerErrorException or DiagnosticsClientException =>
             new CliException(ExitCode.Failure, $"the runtime of process {pid} refused the event session: {e.Message}", e),
         _ => new CliException(ExitCode.Failure, $"cannot start an event session in process {pid}: {e.GetType().Name}: {e.Message}", e),

@@ -79,7 +79,7 @@ internal sealed class AsyncSource(int? pid, string? dumpPath, StackWalker? walke
             RuntimeVersion = ClrRuntimes.VersionOf(clr);
             Snapshot? threads;
             AsyncAnalysis analysis;
-            using (ClrRuntime runtime = ClrRuntimes.Create(clr, what))
+            using (ClrRuntime runtime = ClrRuntimes.Create(clr, what, isDump: pid is null))
             {
                 CheckHeap(runtime);
                 if (!lastChance && !_typeLookupWorks(runtime))

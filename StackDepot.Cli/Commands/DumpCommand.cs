@@ -56,10 +56,7 @@ internal static class DumpCommand
         }
         catch (ServerNotAvailableException e)
         {
-            throw DotNetProcess.Exists(target)
-                ? new CliException(ExitCode.NotDotNet,
-                    $"process {target} has no .NET diagnostics endpoint: not a .NET process, or started with DOTNET_EnableDiagnostics=0", e)
-                : new CliException(ExitCode.NoSuchProcess, $"no such process: {target} (it exited)", e);
+            throw DotNetProcess.EndpointUnreachable(target, e);
         }
         catch (Exception e) when (e is ServerErrorException or UnsupportedCommandException or DiagnosticsClientException)
         {

@@ -21,8 +21,10 @@ internal static class ClrRuntimes
     public static ClrInfo? Find(DataTarget target) =>
         target.ClrVersions.FirstOrDefault(c => c.Flavor == ClrFlavor.Core) ?? target.ClrVersions.FirstOrDefault();
 
-    /// <summary>Loads the runtime's debugging support (DAC); a failure is one error line naming <paramref name="what"/>.</summary>
-    public static ClrRuntime Create(ClrInfo clr, string what)
+    /// <summary>Loads the runtime's debugging support (DAC); a failure is one error line naming <paramref name="what"/>:
+    /// for a dump, exit code <see cref="ExitCode.BadDump"/> (a dump whose runtime cannot be read is damaged, or was
+    /// written by a runtime whose DAC is not here), for a process <see cref="ExitCode.Failure"/>.</summary>
+    public static ClrRuntime Create(ClrInfo clr, string what, bool isDump = false)
     {
         try
         {
@@ -30,8 +32,10 @@ internal static class ClrRuntimes
         }
         catch (Exception e) when (e is ClrDiagnosticsException or FileNotFoundException or DllNotFoundException or BadImageFormatException or InvalidOperationException)
         {
-            throw new CliException(ExitCode.Failure,
-                $"cannot load the debugging support (DAC) for .NET {clr.Version} of {what}: {e.Message}", e);
+            string version = VersionOf(clr);
+            throw new CliException(isDump ? ExitCode.BadDump : ExitCode.Failure, isDump && version == "unknown version"
+                ? $"{what} is damaged: its .NET runtime's version cannot be read, and its debugging support (DAC) cannot be loaded ({e.Message})"
+                : $"cannot load the debugging support (DAC) for .NET {version} of {what}: {e.Message}", e);
         }
     }
 }

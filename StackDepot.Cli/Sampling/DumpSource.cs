@@ -11,6 +11,10 @@ namespace StackDepot.Cli.Sampling;
 /// <param name="walker">Walks the threads into frame ids and names them.</param>
 internal sealed class DumpSource(string path, StackWalker walker) : IStackSource
 {
+    /// <summary>More than any dump file can hold (256 TiB, the reach of 48-bit addresses): a segment table that needs
+    /// more is damaged, not cut short.</summary>
+    private const ulong MaxPlausibleLength = 1UL << 48;
+
     /// <inheritdoc/>
     public string Target => $"dump {path}";
 
@@ -76,7 +80,9 @@ internal sealed class DumpSource(string path, StackWalker walker) : IStackSource
                 throw new CliException(ExitCode.BadDump,
                     required is null
                         ? $"{path} is truncated or corrupt: its segment table lies beyond the end of the file ({length} bytes)"
-                        : $"{path} is truncated: its segments need {required.Value} bytes but the file has {length}");
+                        : required.Value > MaxPlausibleLength
+                            ? $"{path} is corrupt: its segment table places data {required.Value} bytes into the file, which has {length}"
+                            : $"{path} is truncated: its segments need {required.Value} bytes but the file has {length}");
             }
         }
         catch (UnauthorizedAccessException e)
@@ -96,7 +102,7 @@ internal sealed class DumpSource(string path, StackWalker walker) : IStackSource
         using (target)
         {
             RuntimeVersion = ClrRuntimes.VersionOf(clr);
-            using ClrRuntime runtime = ClrRuntimes.Create(clr, path);
+            using ClrRuntime runtime = ClrRuntimes.Create(clr, path, isDump: true);
             return walker.Walk(runtime, Stopwatch.StartNew(), budget, cancellation);
         }
     }

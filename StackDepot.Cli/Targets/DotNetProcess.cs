@@ -299,6 +299,30 @@ internal static class DotNetProcess
         }
     }
 
+    /// <summary>
+    /// The error for a diagnostics endpoint (the runtime's IPC socket) that could not be reached: the process exited, its
+    /// socket belongs to another user (connecting was denied), or it has none (not .NET, or
+    /// <c>DOTNET_EnableDiagnostics=0</c>).
+    /// </summary>
+    public static CliException EndpointUnreachable(int pid, ServerNotAvailableException e)
+    {
+        if (!Exists(pid))
+        {
+            return new CliException(ExitCode.NoSuchProcess, $"no such process: {pid} (it exited)", e);
+        }
+
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AccessDenied } or UnauthorizedAccessException)
+            {
+                return new CliException(ExitCode.PermissionDenied,
+                    $"no permission to connect to the .NET diagnostics endpoint of process {pid} (its socket belongs to another user): run stackdepot as the target's user or as root", e);
+            }
+        }
+
+        return new CliException(ExitCode.NotDotNet, $"process {pid} has no .NET diagnostics endpoint: not a .NET process, or started with DOTNET_EnableDiagnostics=0", e);
+    }
+
     /// <summary>The error for a denied attach, naming what would grant it.</summary>
     public static CliException PermissionDenied(int pid, Exception? inner = null)
     {
