@@ -126,6 +126,11 @@ internal static class Program
     /// </summary>
     private static string DescribeParseError(ParseResult parse, RootCommand root)
     {
+        if (Options.TargetOptions.StrayArgument(parse) is { } stray)
+        {
+            return stray; // before the target rule's complaint: "leaks --view live" has an unknown option, not two targets
+        }
+
         Command command = parse.CommandResult.Command;
         string name = command == root ? "stackdepot" : "stackdepot " + command.Name;
         string commands = string.Join(", ", root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));

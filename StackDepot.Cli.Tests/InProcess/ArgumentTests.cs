@@ -53,7 +53,12 @@ public sealed class ArgumentTests : IDisposable
     [InlineData("--max-frames must be between 1 and 65535, not 0", "stacks", "--pid", "1", "--max-frames", "0")]
     [InlineData("--samples must be at least 1, not 0", "stacks", "--pid", "1", "--samples", "0")]
     [InlineData("(see 'stackdepot stacks --help')", "stacks", "--pid", "1", "--bogus")]
-    [InlineData("--async takes 'only' or 'both', not 'threads'", "stacks", "--pid", "1", "--async", "threads")]
+    [InlineData("--async takes one of only, both, not 'threads'", "stacks", "--pid", "1", "--async", "threads")]
+    [InlineData("--format takes one of text, tree, folded, speedscope, json, pprof, not 'xml' (see 'stackdepot stacks --help')", "stacks", "--pid", "1", "--format", "xml")]
+    [InlineData("--group-by takes one of method, frame, not 'line'", "stacks", "--pid", "1", "--group-by", "line")]
+    [InlineData("--view takes one of allocated, live, not 'dead'", "alloc", "--pid", "1", "--view", "dead")]
+    [InlineData("--type takes one of mini, heap, full, triage, not 'huge'", "dump", "--pid", "1", "-o", "x.core", "--type", "huge")]
+    [InlineData("--format takes one of text, folded, json, pprof, not 'svg'", "diff", "a.json", "b.json", "--format", "svg")]
     public async Task Usage_errors_say_what_is_wrong(string message, params string[] args)
     {
         CliResult result = await InProcessCli.RunAsync(args);
@@ -110,6 +115,13 @@ public sealed class ArgumentTests : IDisposable
     {
         // "alloc 1234" meant --pid 1234 more often than a program named 1234: only what follows -- is a command.
         await AssertFailsAsync(2, "unexpected argument '1234' (to record process 1234 use --pid 1234; a program to start under stackdepot goes after --: stackdepot " + args[0] + " [options] -- COMMAND [ARGS])", args);
+    }
+
+    [Fact]
+    public async Task An_option_the_command_lacks_is_named_as_unknown_not_as_a_second_target()
+    {
+        await AssertFailsAsync(2, "unknown option '--view' for 'stackdepot leaks' (see 'stackdepot leaks --help')", "leaks", "--pid", OwnPid, "--view", "live");
+        await AssertFailsAsync(2, "unknown option '--bogus' for 'stackdepot alloc' (see 'stackdepot alloc --help')", "alloc", "--bogus", "--", "dotnet", "app.dll");
     }
 
     [Fact]

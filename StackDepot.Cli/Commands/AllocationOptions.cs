@@ -29,8 +29,8 @@ internal sealed partial class AllocationOptions
             CustomParser = ParseDuration,
         };
         View = withView
-            ? new Option<string>("--view") { Description = "allocated: everything allocated, by bytes; live: what is still alive at the end, by bytes", DefaultValueFactory = _ => "allocated" }
-                .AcceptOnlyFromAmong("allocated", "live")
+            ? CommonOptions.OneOf(new Option<string>("--view") { Description = "allocated: everything allocated, by bytes; live: what is still alive at the end, by bytes", DefaultValueFactory = _ => "allocated" },
+                "allocated", "live")
             : null;
     }
 

@@ -25,14 +25,14 @@ internal static class DiffCommand
         var baseFile = new Argument<string>("BASE") { Description = "The earlier capture (stackdepot JSON or pprof, as written by --format json or pprof)" };
         var newFile = new Argument<string>("NEW") { Description = "The later capture of the same kind" };
         IReportFormatter[] difference = [.. DifferenceFormats.Select(n => context.Formats.TryGet(n, out IReportFormatter? f) ? f : null).OfType<IReportFormatter>()];
-        var format = new Option<string>("--format", "-f")
+        Option<string> format = CommonOptions.OneOf(new Option<string>("--format", "-f")
         {
             Description = "Output format:" +
                 "\n  text: each changed stack with its change, both values and the relative change, the largest change first" +
                 "\n  folded: root;...;leaf BASE NEW lines (two columns), for flamegraph.pl as difffolded.pl writes them" +
                 string.Concat(difference.Select(f => $"\n  {f.Name}: NEW minus BASE as a {f.Name} report{(f.Name == "pprof" ? " (what go tool pprof -diff_base shows)" : string.Empty)}")),
             DefaultValueFactory = _ => "text",
-        }.AcceptOnlyFromAmong([.. OwnFormats, .. difference.Select(f => f.Name)]);
+        }, [.. OwnFormats, .. difference.Select(f => f.Name)]);
         var output = new Option<string?>("--output", "-o") { Description = "Write to FILE instead of stdout", HelpName = "FILE" };
         Option<int> top = CommonOptions.NonNegative(new Option<int>("--top")
         {

@@ -18,11 +18,11 @@ internal static class DumpCommand
     {
         var target = new TargetOptions(allowDump: false);
         var output = new Option<string>("--output", "-o") { Description = "Dump file to write", Required = true, HelpName = "FILE" };
-        var type = new Option<string>("--type")
+        Option<string> type = CommonOptions.OneOf(new Option<string>("--type")
         {
             Description = "mini (threads, stacks, modules: enough for 'stacks --dump'), heap (plus the GC heap), full (all memory), triage",
             DefaultValueFactory = _ => "mini",
-        }.AcceptOnlyFromAmong(Types);
+        }, Types);
         var command = new Command("dump", "Have the target's runtime write a dump file, to read later with 'stacks --dump'.");
         target.AddTo(command);
         command.Add(output);

@@ -32,7 +32,7 @@ internal static class StacksCommand
         {
             if (result.Tokens is [{ Value: not ("only" or "both") } token])
             {
-                result.AddError($"--async takes 'only' or 'both', not '{token.Value}'");
+                result.AddError($"--async takes one of only, both, not '{token.Value}'");
             }
         });
         var command = new Command("stacks", "Sample the thread stacks of a process (or read a dump) and print each distinct stack once, with counts.");

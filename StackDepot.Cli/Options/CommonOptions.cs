@@ -44,6 +44,26 @@ internal static class CommonOptions
     public static Option<string?> Name() =>
         new("--name") { Description = "Name of the target (as 'stackdepot ps' shows it); must match one process", HelpName = "NAME" };
 
+    /// <summary>Accepts one of <paramref name="values"/> (offered as completions, listed in the help as
+    /// <c>&lt;a|b|c&gt;</c>); anything else is an error that names the option, the values and what was given:
+    /// <c>--format takes one of text, tree, json, not 'xml'</c>.</summary>
+    public static Option<string> OneOf(Option<string> option, params string[] values)
+    {
+        option.HelpName ??= string.Join('|', values);
+        option.CompletionSources.Add(values);
+        option.Validators.Add(result =>
+        {
+            foreach (Token token in result.Tokens)
+            {
+                if (!values.Contains(token.Value, StringComparer.Ordinal))
+                {
+                    result.AddError($"{option.Name} takes one of {string.Join(", ", values)}, not '{token.Value}'");
+                }
+            }
+        });
+        return option;
+    }
+
     /// <summary>Accepts values from 1 up.</summary>
     public static T Positive<T>(T option)
         where T : Option<int> => Range(option, 1, int.MaxValue);

@@ -26,11 +26,11 @@ internal sealed class ReportOptions
             DefaultValueFactory = _ => DefaultTop,
             HelpName = "N",
         });
-        Format = new Option<string>("--format", "-f")
+        Format = CommonOptions.OneOf(new Option<string>("--format", "-f")
         {
             Description = "Output format:" + string.Concat(formats.Select(f => $"\n  {f.Name}: {f.Description}{(f.IsBinary ? " (binary)" : string.Empty)}")),
             DefaultValueFactory = _ => formats.Names[0],
-        }.AcceptOnlyFromAmong([.. formats.Names]);
+        }, [.. formats.Names]);
     }
 
     public Option<string> Format { get; }

@@ -39,11 +39,11 @@ internal sealed class SamplingOptions
 
     public Option<bool> RawNames { get; } = CommonOptions.RawNames();
 
-    public Option<string> GroupBy { get; } = new Option<string>("--group-by")
+    public Option<string> GroupBy { get; } = CommonOptions.OneOf(new Option<string>("--group-by")
     {
         Description = "method: merge addresses within a method; frame: keep exact addresses (with offsets)",
         DefaultValueFactory = _ => "method",
-    }.AcceptOnlyFromAmong("method", "frame");
+    }, "method", "frame");
 
     public Option<int> Timeout { get; } = CommonOptions.Positive(new Option<int>("--timeout")
     {

@@ -9,6 +9,9 @@ namespace StackDepot.Cli.Options;
 /// </summary>
 internal sealed class TargetOptions
 {
+    /// <summary>The name of the <c>-- COMMAND [ARGS]</c> argument.</summary>
+    private const string CommandArgumentName = "command";
+
     private readonly bool _allowDump;
 
     /// <summary>Creates the options.</summary>
@@ -19,7 +22,7 @@ internal sealed class TargetOptions
         _allowDump = allowDump;
         Dump = allowDump ? new Option<string?>("--dump", "-d") { Description = "Read the stacks from a dump file instead of a live process", HelpName = "FILE" } : null;
         Command = allowCommand
-            ? new Argument<string[]>("command") { Description = "After --: a program to start under stackdepot, with its arguments", Arity = ArgumentArity.ZeroOrMore }
+            ? new Argument<string[]>(CommandArgumentName) { Description = "After --: a program to start under stackdepot, with its arguments", Arity = ArgumentArity.ZeroOrMore }
             : null;
     }
 
@@ -70,17 +73,14 @@ internal sealed class TargetOptions
     /// <c>--pid</c>, a stray argument): it would otherwise be started as a program.</exception>
     public TargetSelection Read(ParseResult parse)
     {
+        if (StrayArgument(parse) is { } stray)
+        {
+            throw new CliException(ExitCode.Usage, stray);
+        }
+
         string[]? command = null;
         if (Command is not null && parse.GetResult(Command) is { Tokens.Count: > 0 } given)
         {
-            int dash = IndexOf(parse.Tokens, t => t.Type == TokenType.DoubleDash);
-            if (given.Tokens.FirstOrDefault(t => dash < 0 || IndexOf(parse.Tokens, u => ReferenceEquals(u, t)) < dash) is { } stray)
-            {
-                string hint = int.TryParse(stray.Value, out _) ? $"to record process {stray.Value} use --pid {stray.Value}; " : string.Empty;
-                throw new CliException(ExitCode.Usage,
-                    $"unexpected argument '{stray.Value}' ({hint}a program to start under stackdepot goes after --: stackdepot {parse.CommandResult.Command.Name} [options] -- COMMAND [ARGS])");
-            }
-
             command = [.. given.Tokens.Select(t => t.Value)];
         }
 
@@ -91,6 +91,34 @@ internal sealed class TargetOptions
             DumpPath = Dump is null ? null : parse.GetValue(Dump),
             Command = command,
         };
+    }
+
+    /// <summary>
+    /// The error for a word the parser gave to the command's <c>-- COMMAND [ARGS]</c> argument that stands before
+    /// <c>--</c> (a pid without <c>--pid</c>, an option the command does not have); null when there is none.
+    /// </summary>
+    public static string? StrayArgument(ParseResult parse)
+    {
+        Command command = parse.CommandResult.Command;
+        if (command.Arguments.FirstOrDefault(a => a.Name == CommandArgumentName) is not { } argument || parse.GetResult(argument) is not { Tokens.Count: > 0 } given)
+        {
+            return null;
+        }
+
+        int dash = IndexOf(parse.Tokens, t => t.Type == TokenType.DoubleDash);
+        if (given.Tokens.FirstOrDefault(t => dash < 0 || IndexOf(parse.Tokens, u => ReferenceEquals(u, t)) < dash) is not { } stray)
+        {
+            return null;
+        }
+
+        string name = "stackdepot " + command.Name;
+        if (stray.Value.StartsWith('-'))
+        {
+            return $"unknown option '{stray.Value}' for '{name}' (see '{name} --help')";
+        }
+
+        string hint = int.TryParse(stray.Value, out _) ? $"to record process {stray.Value} use --pid {stray.Value}; " : string.Empty;
+        return $"unexpected argument '{stray.Value}' ({hint}a program to start under stackdepot goes after --: {name} [options] -- COMMAND [ARGS])";
     }
 
     private static int IndexOf(IReadOnlyList<Token> tokens, Func<Token, bool> match)
