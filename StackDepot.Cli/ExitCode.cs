@@ -33,6 +33,11 @@ internal enum ExitCode
     /// <summary>Every sample exceeded <c>--timeout</c> (or the demo workload did not get ready in time).</summary>
     Timeout = 9,
 
-    /// <summary>Interrupted (Ctrl-C / SIGINT / SIGTERM); the target was released first.</summary>
+    /// <summary>Interrupted by Ctrl-C / SIGINT; the target was released first (a sampling run writes the report of what
+    /// it collected before).</summary>
     Canceled = 130,
+
+    /// <summary>Terminated by SIGTERM; the target was released first (a sampling run writes the report of what it
+    /// collected before).</summary>
+    Terminated = 143,
 }

@@ -10,10 +10,14 @@ namespace StackDepot.Cli.Commands;
 
 /// <summary>
 /// <c>stackdepot stacks</c>: snapshots of a process's thread stacks (or a dump's one snapshot), every thread's stack
-/// saved once in a <see cref="Depot"/> and counted by handle, frames symbolized once, then one report.
+/// saved once in a <see cref="Depot"/> and counted by handle, frames symbolized once, then one report. A run that is
+/// interrupted, or whose target exits, still reports what it collected.
 /// </summary>
 internal static class StacksCommand
 {
+    /// <summary>Above this part of the run spent stopped, the run warns on stderr.</summary>
+    internal const double StoppedWarningFraction = 0.10;
+
     /// <summary>The command: target, sampling and report options, and its action.</summary>
     public static Command Create(CliContext context)
     {
@@ -34,56 +38,107 @@ internal static class StacksCommand
         using OutputFile output = OutputFile.Open(settings.Report.OutputPath, context.Console, settings.Report.Formatter.IsBinary);
         SamplingSettings sampling = settings.Sampling;
         string? dumpPath = settings.Target.DumpPath;
-        var frames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames);
-        var walker = new StackWalker(frames, sampling.MaxFrames);
         var properties = new Dictionary<string, string>();
         string title;
-        IStackSource source;
+        using SampledTarget sampled = SampledTarget.Open(settings.Target, sampling, context.Log);
+        IStackSource source = sampled.Source;
         if (dumpPath is not null)
         {
-            DumpSource.Check(dumpPath);
             title = $"Stacks in dump {Path.GetFileName(dumpPath)}";
             properties["dump"] = dumpPath;
-            source = new DumpSource(dumpPath, walker);
         }
         else
         {
-            int pid = DotNetProcess.Resolve(settings.Target.Pid, settings.Target.Name);
-            DotNetProcess.CheckCanAttach(pid);
-            string processName = DotNetProcess.Describe(pid)?.Name ?? "?";
-            title = $"Stacks of {processName} (pid {pid})";
-            properties["pid"] = DotNetProcess.Text(pid);
-            properties["process"] = processName;
-            source = new LiveSource(pid, walker, context.Log);
+            title = $"Stacks of {sampled.ProcessName} (pid {sampled.Pid})";
+            properties["pid"] = DotNetProcess.Text(sampled.Pid);
+            properties["process"] = sampled.ProcessName;
         }
 
-        int samples = dumpPath is null ? sampling.Samples : 1;
-        if (dumpPath is not null && sampling.Samples > 1)
+        SamplingPlan plan = sampled.Plan;
+        if (dumpPath is not null && (sampling.Samples is not 1 || sampling.Duration is not null))
         {
-            context.Log.Warning("A dump holds one snapshot; --samples {Samples} is ignored", sampling.Samples);
+            context.Log.Warning("A dump holds one snapshot; --samples, --duration and --rate are ignored");
         }
 
-        using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames, Name = "stackdepot-cli" });
-        var builder = new StackReportBuilder(depot, [samples == 1 ? ReportValueType.Threads : ReportValueType.Samples], source.GetFrame);
-        SampleRunStats stats = await SampleProgress.RunAsync(context.Console, samples, settings.Quiet, progress =>
-            StackSampler.RunAsync(source, samples, TimeSpan.FromMilliseconds(sampling.IntervalMs), TimeSpan.FromMilliseconds(sampling.TimeoutMs),
-                builder, progress, context.Log, cancellation)).ConfigureAwait(false);
+        using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames + StackShaper.ExtraFrames, Name = "stackdepot-cli" });
+        var builder = sampled.CreateBuilder(depot, plan.MaxSamples == 1 ? ReportValueType.Threads : ReportValueType.Samples);
+        SampleRunStats stats = await SampleProgress.RunAsync(context.Console, plan, settings.Quiet, progress =>
+            StackSampler.RunAsync(source, plan, builder, sampled.Shaper, progress, context.Log, cancellation)).ConfigureAwait(false);
         if (stats.Taken == 0)
         {
+            if (stats.Interrupted)
+            {
+                throw new CliException(context.InterruptCode(), $"interrupted by {context.InterruptName} before the first sample; the target was released");
+            }
+
             throw new CliException(ExitCode.Timeout,
                 $"every sample took longer than --timeout {sampling.TimeoutMs} ms; the target was released each time");
         }
 
         properties["runtime"] = ".NET " + source.RuntimeVersion;
-        properties["samples"] = stats.Taken.ToString(CultureInfo.InvariantCulture) +
-            (stats.TimedOut > 0 ? $" ({stats.TimedOut} more timed out)" : string.Empty) +
-            (samples > 1 ? $", every {sampling.IntervalMs} ms" : string.Empty);
-        properties["threads"] = stats.Threads.Count.ToString(CultureInfo.InvariantCulture) + (samples > 1 ? " distinct" : string.Empty);
-        properties["grouped by"] = sampling.GroupBy == GroupBy.Method ? "method" : "frame (exact address)";
+        properties["engine"] = source.Engine;
+        Describe(stats, plan, sampling, source, properties);
+        if (source.StopsTarget && stats.Taken > 1 && stats.StoppedFraction > StoppedWarningFraction)
+        {
+            context.Log.Warning(
+                "The target was stopped {Percent} of the run ({Median} ms per sample, median); sample less often (--rate, --interval) to disturb it less",
+                ReportPercent(stats.StoppedFraction), Milliseconds(stats.FrozenMedian));
+        }
+
+        StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties);
+        context.Log.Debug("{Distinct} distinct stacks, depot: {Stats}", builder.DistinctStacks, depot.GetStats());
+        StackReportWriter.Write(result, settings.Report.Formatter, output.Stream);
+        output.Commit();
+        if (stats.Interrupted)
+        {
+            context.Console.Error.WriteLine(
+                $"stackdepot: interrupted by {context.InterruptName} after {stats.Taken} samples; the target was released and the report of those samples written");
+            return context.InterruptCode();
+        }
+
+        return ExitCode.Success;
+    }
+
+    /// <summary>The header facts of a run: samples and pace, threads, grouping, stop times, what went wrong.</summary>
+    internal static void Describe(SampleRunStats stats, SamplingPlan plan, SamplingSettings sampling, IStackSource source, Dictionary<string, string> properties)
+    {
+        string samples = stats.Taken.ToString(CultureInfo.InvariantCulture) +
+            (stats.TimedOut > 0 ? $" ({stats.TimedOut} more timed out)" : string.Empty);
+        if (plan.MaxSamples != 1)
+        {
+            samples += string.Create(CultureInfo.InvariantCulture,
+                $", {sampling.PaceText} asked, {stats.AchievedRate:0.#} per second achieved over {DurationText.Format(stats.Elapsed)}");
+        }
+
+        properties["samples"] = samples;
+        if (stats.TargetExited)
+        {
+            properties["ended"] = $"{source.Target} exited after {stats.Taken} samples";
+        }
+        else if (stats.Interrupted)
+        {
+            properties["ended"] = $"interrupted after {stats.Taken} samples";
+        }
+
+        properties["threads"] = stats.Threads.Count.ToString(CultureInfo.InvariantCulture) + (plan.MaxSamples != 1 ? " distinct" : string.Empty);
+        properties["grouped by"] = sampling.GroupBy switch
+        {
+            GroupBy.Frame => "frame (exact address)",
+            GroupBy.ThreadName => "thread name, then method",
+            _ => "method",
+        };
         if (source.StopsTarget)
         {
-            properties["target stopped"] = string.Create(CultureInfo.InvariantCulture,
-                $"{stats.FrozenTotal.TotalMilliseconds / stats.Taken:0.0} ms per sample (max {stats.FrozenMax.TotalMilliseconds:0.0} ms)");
+            properties["target stopped"] = stats.Taken == 1
+                ? $"{Milliseconds(stats.FrozenMax)} ms"
+                : $"{Milliseconds(stats.FrozenMedian)} ms per sample (median), {Milliseconds(stats.FrozenMax)} ms worst, {ReportPercent(stats.StoppedFraction)} of the run";
+        }
+
+        if (stats.Unreadable.Count > 0)
+        {
+            properties["unreadable threads"] = string.Join("; ", stats.Unreadable.OrderBy(u => u.Key).Select(u =>
+                $"{u.Key} ({source.DescribeThread(u.Key).Label}): {u.Value.Reason}" +
+                (stats.Taken > 1 ? $" (in {u.Value.Snapshots} of {stats.Taken} samples)" : string.Empty)));
         }
 
         if (stats.Truncated > 0)
@@ -95,11 +150,9 @@ internal static class StacksCommand
         {
             properties["stopped walks"] = $"{stats.StoppedWalks} (stack pointer stopped moving)";
         }
-
-        StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties);
-        context.Log.Debug("{Distinct} distinct stacks, {Symbolized} frames symbolized, depot: {Stats}", builder.DistinctStacks, frames.Symbolized, depot.GetStats());
-        StackReportWriter.Write(result, settings.Report.Formatter, output.Stream);
-        output.Commit();
-        return ExitCode.Success;
     }
+
+    private static string Milliseconds(TimeSpan time) => time.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture);
+
+    private static string ReportPercent(double fraction) => (fraction * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 }

@@ -11,8 +11,16 @@ namespace StackDepot.Cli.Sampling;
 /// <param name="walker">Walks the threads into frame ids and names them.</param>
 internal sealed class DumpSource(string path, StackWalker walker) : IStackSource
 {
+    private readonly ThreadNames _names = new(null);
+
     /// <inheritdoc/>
     public string Target => $"dump {path}";
+
+    /// <inheritdoc/>
+    public string Engine => "clrmd (dump)";
+
+    /// <inheritdoc/>
+    public bool TargetGone => false;
 
     /// <inheritdoc/>
     public bool StopsTarget => false;
@@ -22,6 +30,19 @@ internal sealed class DumpSource(string path, StackWalker walker) : IStackSource
 
     /// <inheritdoc/>
     public ReportFrame GetFrame(ulong frameId) => walker.Frames.Get(frameId);
+
+    /// <inheritdoc/>
+    public ThreadInfo DescribeThread(int threadId) => _names.Describe(threadId);
+
+    /// <inheritdoc/>
+    public void Open()
+    {
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+    }
 
     /// <summary>Checks the file before ClrMD sees it: present, a core dump or minidump, complete, our architecture.</summary>
     public static void Check(string path)
@@ -125,7 +146,9 @@ internal sealed class DumpSource(string path, StackWalker walker) : IStackSource
 
             RuntimeVersion = ClrRuntimes.VersionOf(clr);
             using ClrRuntime runtime = ClrRuntimes.Create(clr, path);
-            return walker.Walk(runtime, Stopwatch.StartNew(), budget, cancellation);
+            Snapshot snapshot = walker.Walk(runtime, Stopwatch.StartNew(), budget, cancellation);
+            _names.Observe(runtime, snapshot.Threads);
+            return snapshot;
         }
     }
 }

@@ -5,12 +5,15 @@ internal sealed class Snapshot
 {
     public List<ThreadStack> Threads { get; } = [];
 
+    /// <summary>Threads whose stack could not be read in this snapshot, and why.</summary>
+    public List<UnreadableThread> Unreadable { get; } = [];
+
     /// <summary>Stacks cut at <c>--max-frames</c>.</summary>
     public int Truncated { get; set; }
 
     /// <summary>Walks stopped because the stack pointer stopped moving (corrupt stack or unwinder loop).</summary>
     public int StoppedWalks { get; set; }
 
-    /// <summary>How long the target was stopped (attach to detach); zero for dumps.</summary>
+    /// <summary>How long the target was stopped; zero for dumps.</summary>
     public TimeSpan Frozen { get; set; }
 }

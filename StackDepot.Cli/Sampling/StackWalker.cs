@@ -22,61 +22,84 @@ internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
     /// <param name="budget">Time allowed for the whole sample.</param>
     /// <param name="cancellation">Stops the walk between frames.</param>
     /// <exception cref="SampleTimeoutException">The sample exceeded <paramref name="budget"/>.</exception>
+    /// <param name="include">Which threads to walk (by OS thread id); all live threads when null.</param>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
-    public Snapshot Walk(ClrRuntime runtime, Stopwatch clock, TimeSpan budget, CancellationToken cancellation)
+    public Snapshot Walk(ClrRuntime runtime, Stopwatch clock, TimeSpan budget, CancellationToken cancellation, Func<int, bool>? include = null)
     {
         var snapshot = new Snapshot();
-        // A cap on enumerated frames, independent of the stall check, in case a corrupt stack keeps "moving".
-        int enumerationCap = Math.Max(8192, MaxFrames * 4);
         foreach (ClrThread thread in runtime.Threads)
         {
             Check(clock, budget, cancellation);
-            if (!thread.IsAlive)
+            int threadId = unchecked((int)thread.OSThreadId);
+            if (!thread.IsAlive || threadId == 0 || (include is not null && !include(threadId)))
             {
                 continue;
             }
 
-            _buffer.Clear();
-            ulong highestSp = 0;
-            int stalled = 0;
-            int seen = 0;
-            foreach (ClrStackFrame frame in thread.EnumerateStackTrace(includeContext: false, maxFrames: enumerationCap))
+            try
             {
-                if ((++seen & 31) == 0)
-                {
-                    Check(clock, budget, cancellation);
-                }
-
-                // Stacks grow down: walking outwards the stack pointer must increase.
-                if (frame.StackPointer > highestSp)
-                {
-                    highestSp = frame.StackPointer;
-                    stalled = 0;
-                }
-                else if (++stalled > MaxStalledFrames)
-                {
-                    snapshot.StoppedWalks++;
-                    break;
-                }
-
-                if (!Frames.TryIdentify(frame, out ulong id))
-                {
-                    continue;
-                }
-
-                if (_buffer.Count == MaxFrames)
-                {
-                    snapshot.Truncated++;
-                    break;
-                }
-
-                _buffer.Add(id);
+                WalkThread(thread, snapshot, clock, budget, cancellation);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ClrDiagnosticsException or IOException or ArgumentException or OverflowException or IndexOutOfRangeException)
+            {
+                snapshot.Unreadable.Add(new UnreadableThread(threadId, "the stack walk failed: " + e.Message));
+                continue;
             }
 
-            snapshot.Threads.Add(new ThreadStack(unchecked((int)thread.OSThreadId), [.. _buffer]));
+            snapshot.Threads.Add(new ThreadStack(threadId, [.. _buffer]) { Kind = KindOf(thread), RuntimeThread = thread.Address });
         }
 
         return snapshot;
+    }
+
+    /// <summary>What the runtime says a thread is for.</summary>
+    internal static ThreadKind KindOf(ClrThread thread) =>
+        thread.IsFinalizer ? ThreadKind.Finalizer
+        : thread.IsGc ? ThreadKind.Gc
+        : (thread.State & ClrThreadState.TS_TPWorkerThread) != 0 ? ThreadKind.ThreadPoolWorker
+        : (thread.State & ClrThreadState.TS_CompletionPortThread) != 0 ? ThreadKind.ThreadPoolIo
+        : ThreadKind.Other;
+
+    private void WalkThread(ClrThread thread, Snapshot snapshot, Stopwatch clock, TimeSpan budget, CancellationToken cancellation)
+    {
+        // A cap on enumerated frames, independent of the stall check, in case a corrupt stack keeps "moving".
+        int enumerationCap = Math.Max(8192, MaxFrames * 4);
+        _buffer.Clear();
+        ulong highestSp = 0;
+        int stalled = 0;
+        int seen = 0;
+        foreach (ClrStackFrame frame in thread.EnumerateStackTrace(includeContext: false, maxFrames: enumerationCap))
+        {
+            if ((++seen & 31) == 0)
+            {
+                Check(clock, budget, cancellation);
+            }
+
+            // Stacks grow down: walking outwards the stack pointer must increase.
+            if (frame.StackPointer > highestSp)
+            {
+                highestSp = frame.StackPointer;
+                stalled = 0;
+            }
+            else if (++stalled > MaxStalledFrames)
+            {
+                snapshot.StoppedWalks++;
+                break;
+            }
+
+            if (!Frames.TryIdentify(frame, out ulong id))
+            {
+                continue;
+            }
+
+            if (_buffer.Count == MaxFrames)
+            {
+                snapshot.Truncated++;
+                break;
+            }
+
+            _buffer.Add(id);
+        }
     }
 
     internal static void Check(Stopwatch clock, TimeSpan budget, CancellationToken cancellation)

@@ -12,6 +12,10 @@ public sealed class StackReportEntry
     /// <summary>Ids of the threads seen on this stack, ascending (empty when not applicable).</summary>
     public IReadOnlyList<int> ThreadIds { get; init; } = [];
 
+    /// <summary>The threads of <see cref="ThreadIds"/> with their names and kinds, in the same order, when the producer
+    /// knows them (empty otherwise).</summary>
+    public IReadOnlyList<ReportThread> Threads { get; init; } = [];
+
     /// <summary>
     /// An optional heading for this entry. When set, the text writer prints it as the entry's heading line instead
     /// of the values, for example <c>"12 objects (of 40 tracked) created at:"</c>.

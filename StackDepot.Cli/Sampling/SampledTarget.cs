@@ -1,0 +1,91 @@
+using Serilog;
+using StackDepot.Cli.Options;
+using StackDepot.Cli.Targets;
+using StackDepot.Reporting;
+
+namespace StackDepot.Cli.Sampling;
+
+/// <summary>
+/// What a sampling command (<c>stacks</c>, <c>top</c>) needs for one target: the engine (chosen by <c>--engine</c>,
+/// checked before the target is touched), the plan, the frame table, the stack shaper, and report builders that name
+/// every frame and thread. Disposing it releases the target.
+/// </summary>
+internal sealed class SampledTarget : IDisposable
+{
+    private readonly ClrFrameTable _frames;
+    private readonly SyntheticFrames _synthetic = new();
+
+    private SampledTarget(IStackSource source, ClrFrameTable frames, SamplingPlan plan, GroupBy groupBy, int pid, string processName)
+    {
+        Source = source;
+        _frames = frames;
+        Plan = plan;
+        Shaper = new StackShaper(groupBy, _synthetic);
+        Pid = pid;
+        ProcessName = processName;
+    }
+
+    /// <summary>The engine.</summary>
+    public IStackSource Source { get; }
+
+    /// <summary>When to sample.</summary>
+    public SamplingPlan Plan { get; }
+
+    /// <summary>Turns stacks into the frames counted.</summary>
+    public StackShaper Shaper { get; }
+
+    /// <summary>The process id (0 for a dump).</summary>
+    public int Pid { get; }
+
+    /// <summary>The process name (<c>?</c> when unknown, empty for a dump).</summary>
+    public string ProcessName { get; }
+
+    /// <summary>Resolves and checks the target, and picks the engine.</summary>
+    /// <exception cref="CliException">The target cannot be sampled.</exception>
+    public static SampledTarget Open(TargetSelection target, SamplingSettings sampling, ILogger log)
+    {
+        // --group-by thread-name keys frames by method; the thread's root frame is added by the shaper.
+        var frames = new ClrFrameTable(sampling.GroupBy == GroupBy.Frame ? GroupBy.Frame : GroupBy.Method, sampling.RuntimeFrames);
+        var walker = new StackWalker(frames, sampling.MaxFrames);
+        var budget = TimeSpan.FromMilliseconds(sampling.TimeoutMs);
+        if (target.DumpPath is { } dump)
+        {
+            DumpSource.Check(dump);
+            return new SampledTarget(new DumpSource(dump, walker), frames, new SamplingPlan(1, TimeSpan.Zero, null, budget), sampling.GroupBy, 0, string.Empty);
+        }
+
+        int pid = DotNetProcess.Resolve(target.Pid, target.Name);
+        DotNetProcess.CheckCanAttach(pid);
+        string processName = DotNetProcess.Describe(pid)?.Name ?? "?";
+        IStackSource source;
+        if (sampling.Engine == SamplingEngine.ClrMd && StackCopySource.IsSupported)
+        {
+            source = new StackCopySource(pid, walker, log);
+        }
+        else
+        {
+            if (sampling.Engine == SamplingEngine.ClrMd)
+            {
+                log.Warning("The clrmd engine copies stacks on Linux x64 only; using clrmd-suspend (the target is stopped for each whole walk)");
+            }
+
+            source = new LiveSource(pid, walker, log);
+        }
+
+        var plan = new SamplingPlan(sampling.Samples, TimeSpan.FromMilliseconds(sampling.IntervalMs), sampling.Duration, budget);
+        return new SampledTarget(source, frames, plan, sampling.GroupBy, pid, processName);
+    }
+
+    /// <summary>A report builder over <paramref name="depot"/> that names frames (the engine's and the shaper's) and threads.</summary>
+    public StackReportBuilder CreateBuilder(Depot depot, ReportValueType valueType) =>
+        new(depot, [valueType], id => _synthetic.TryGet(id, out ReportFrame frame) ? frame : Source.GetFrame(id))
+        {
+            DescribeThread = id => Source.DescribeThread(id) is { } thread ? new ReportThread(thread.ThreadId, thread.Name, thread.KindText) : null,
+        };
+
+    /// <summary>Frames symbolized so far.</summary>
+    public int Symbolized => _frames.Symbolized;
+
+    /// <summary>Releases the target.</summary>
+    public void Dispose() => Source.Dispose();
+}
