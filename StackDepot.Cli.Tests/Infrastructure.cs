@@ -14,6 +14,9 @@ internal static class TestPaths
     /// <summary>The CLI, copied next to the tests by the project reference.</summary>
     public static string CliDll { get; } = Path.Combine(AppContext.BaseDirectory, "StackDepot.Cli.dll");
 
+    /// <summary>The build configuration of the tests (Release or Debug), from their output directory.</summary>
+    public static string Configuration => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+
     /// <summary>The target program, built by the project reference in the same configuration as the tests.</summary>
     public static string TargetDll
     {

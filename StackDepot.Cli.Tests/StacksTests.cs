@@ -208,6 +208,15 @@ public sealed class StacksTests(TargetFixture target) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_full_disk_is_exit_8_and_one_line()
+    {
+        CliResult result = await Cli.RunAsync("stacks", "--pid", Pid, "-q", "-o", "/dev/full");
+        Assert.True(result.ExitCode == 8, result.ToString());
+        Reports.AssertOnePlainErrorLine(result);
+        Assert.Contains("stackdepot: error: cannot write output file /dev/full: no space left on device", result.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Interrupt_releases_the_target_writes_the_report_and_exits_130()
     {
         string[] args = ["stacks", "--pid", Pid, "--samples", "100000", "--interval", "1", "--format", "json"];

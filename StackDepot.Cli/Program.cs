@@ -53,23 +53,21 @@ internal static class Program
             .WriteTo.Sink(new TextWriterSink(console.Error))
             .CreateLogger();
         var context = new CliContext(console, log, formats ?? CreateFormats()) { InterruptCode = interruptCode ?? (static () => ExitCode.Canceled) };
-        Option<bool> verbose = CommonOptions.Verbose();
-        RootCommand root = CreateRoot(context, verbose);
-
-        ParseResult parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
-        {
-            string command = parse.CommandResult.Command == root ? "stackdepot" : "stackdepot " + parse.CommandResult.Command.Name;
-            return Fail(console, ExitCode.Usage, $"{parse.Errors[0].Message} (see '{command} --help')");
-        }
-
-        if (parse.GetValue(verbose))
-        {
-            level.MinimumLevel = LogEventLevel.Debug;
-        }
-
         try
         {
+            Option<bool> verbose = CommonOptions.Verbose();
+            RootCommand root = CreateRoot(context, verbose);
+            ParseResult parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                return Fail(console, ExitCode.Usage, DescribeParseError(parse, root));
+            }
+
+            if (parse.GetValue(verbose))
+            {
+                level.MinimumLevel = LogEventLevel.Debug;
+            }
+
             var invocation = new InvocationConfiguration
             {
                 EnableDefaultExceptionHandler = false,
@@ -123,6 +121,27 @@ internal static class Program
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    /// <summary>
+    /// The parse error a person can act on: an unknown command or option named as such (the parser says "Required
+    /// command was not provided" first), otherwise the parser's first error; then where help is.
+    /// </summary>
+    private static string DescribeParseError(ParseResult parse, RootCommand root)
+    {
+        Command command = parse.CommandResult.Command;
+        string name = command == root ? "stackdepot" : "stackdepot " + command.Name;
+        string commands = string.Join(", ", root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
+        string? unmatched = parse.UnmatchedTokens.FirstOrDefault();
+        string message = unmatched switch
+        {
+            not null when command == root && !unmatched.StartsWith('-') => $"unknown command '{unmatched}' (the commands are {commands})",
+            not null when unmatched.StartsWith('-') => $"unknown option '{unmatched}' for '{name}'",
+            not null => $"unexpected argument '{unmatched}' for '{name}'",
+            null when command == root => $"give a command: {commands}",
+            null => parse.Errors[0].Message,
+        };
+        return $"{message} (see '{name} --help')";
     }
 
     /// <summary>Prints the one error line (line breaks inside the message become spaces) and returns the code.</summary>

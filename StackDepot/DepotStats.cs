@@ -51,7 +51,8 @@ public sealed record DepotStats
     /// <summary>Calls to <see cref="Depot.Put"/> that dropped a reference.</summary>
     public long Puts { get; init; }
 
-    /// <summary>Freed records whose grace period has passed, ready for reuse.</summary>
+    /// <summary>Freed records not yet reused: those still waiting for their grace period (also counted in
+    /// <see cref="WaitingForGracePeriod"/>) and those ready for reuse.</summary>
     public long FreeListLength { get; init; }
 
     /// <summary>Freed records still waiting for their grace period (a reader that might see them is still

@@ -115,6 +115,7 @@ public sealed class ArgumentTests : IDisposable
         await AssertFailsAsync(8, "does not exist", "stacks", "--pid", OwnPid, "-o", Path.Combine(_dir, "missing-dir", "out.txt"));
         await AssertFailsAsync(8, "it is a directory", "stacks", "--pid", OwnPid, "-o", _dir);
         await AssertFailsAsync(8, "does not exist", "dump", "--pid", OwnPid, "-o", Path.Combine(_dir, "missing-dir", "x.core"));
+        await AssertFailsAsync(8, "cannot write output file /proc/version: /proc is a kernel file system (proc)", "stacks", "--pid", OwnPid, "-o", "/proc/version");
         Assert.Empty(Directory.GetFileSystemEntries(_dir));
     }
 

@@ -87,8 +87,7 @@ internal static class StacksCommand
 
         StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties);
         context.Log.Debug("{Distinct} distinct stacks, depot: {Stats}", builder.DistinctStacks, depot.GetStats());
-        StackReportWriter.Write(result, settings.Report.Formatter, output.Stream);
-        output.Commit();
+        output.Write(stream => StackReportWriter.Write(result, settings.Report.Formatter, stream));
         if (stats.Interrupted)
         {
             context.Console.Error.WriteLine(

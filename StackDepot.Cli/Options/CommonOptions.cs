@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Numerics;
 
 namespace StackDepot.Cli.Options;
 
@@ -18,7 +21,12 @@ internal static class CommonOptions
 
     /// <summary><c>-p/--pid</c>.</summary>
     public static Option<int?> Pid(string description = "Process id of the target") =>
-        new("--pid", "-p") { Description = description, HelpName = "PID" };
+        new("--pid", "-p")
+        {
+            Description = description,
+            HelpName = "PID",
+            CustomParser = result => ParseNumber<int>(result, "--pid", "a process id (a positive whole number)"),
+        };
 
     /// <summary><c>--name</c>.</summary>
     public static Option<string?> Name() =>
@@ -32,20 +40,53 @@ internal static class CommonOptions
     public static T NonNegative<T>(T option)
         where T : Option<int> => Range(option, 0, int.MaxValue);
 
-    /// <summary>Accepts values from <paramref name="min"/> to <paramref name="max"/>; the error names both and the value.</summary>
+    /// <summary>Accepts whole numbers from <paramref name="min"/> to <paramref name="max"/>; an error names the value
+    /// and what was expected.</summary>
     public static T Range<T>(T option, int min, int max)
         where T : Option<int>
     {
-        option.Validators.Add(result =>
+        string expected = max == int.MaxValue
+            ? string.Create(CultureInfo.InvariantCulture, $"a whole number of at least {min}")
+            : string.Create(CultureInfo.InvariantCulture, $"a whole number from {min} to {max}");
+        option.CustomParser = result =>
         {
-            int value = result.GetValueOrDefault<int>();
+            int value = ParseNumber<int>(result, option.Name, expected);
+            if (result.Errors.Any())
+            {
+                return value;
+            }
+
             if (value < min || value > max)
             {
                 result.AddError(max == int.MaxValue
-                    ? $"{result.Option.Name} must be at least {min}, not {value}"
-                    : $"{result.Option.Name} must be between {min} and {max}, not {value}");
+                    ? $"{option.Name} must be at least {min}, not {value}"
+                    : $"{option.Name} must be between {min} and {max}, not {value}");
             }
-        });
+
+            return value;
+        };
         return option;
+    }
+
+    /// <summary>Accepts whole numbers; anything else is an error that names the value and what was expected.</summary>
+    public static Option<long> WholeNumber(Option<long> option)
+    {
+        option.CustomParser = result => ParseNumber<long>(result, option.Name, "a whole number");
+        return option;
+    }
+
+    /// <summary>Parses the option's value as a whole number (invariant culture), or reports
+    /// <c>--name takes EXPECTED, not 'VALUE'</c> instead of the parser's type name.</summary>
+    private static T ParseNumber<T>(ArgumentResult result, string name, string expected)
+        where T : IBinaryInteger<T>
+    {
+        string token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+        if (T.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out T? value))
+        {
+            return value;
+        }
+
+        result.AddError($"{name} takes {expected}, not '{token}'");
+        return T.Zero;
     }
 }

@@ -39,7 +39,7 @@ internal sealed class ReportOptions
 
     public Option<int> Top { get; }
 
-    public Option<long> MinCount { get; } = new("--min-count") { Description = "Show only stacks seen at least N times", DefaultValueFactory = _ => 0, HelpName = "N" };
+    public Option<long> MinCount { get; } = CommonOptions.WholeNumber(new("--min-count") { Description = "Show only stacks seen at least N times", DefaultValueFactory = _ => 0, HelpName = "N" });
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)

@@ -331,8 +331,8 @@ public sealed class DepotStressTests(ITestOutputHelper output)
                         Guard(PutAll);
                         state.Barrier.SignalAndWait(RaceTimeouts.Park);
 
-                        // Stay alive until the test has read the stats: a dead thread's counters are flushed to the
-                        // depot's totals by a finalizer, at a moment of the garbage collector's choosing.
+                        // Stay alive until the test has read the depot: a dead thread's epoch slot goes to the next
+                        // new thread at a moment of the garbage collector's choosing.
                         state.Done.Wait(RaceTimeouts.Park);
                         return;
                     }

@@ -4,7 +4,7 @@ using StackDepot.Tests.Support;
 
 namespace StackDepot.Tests.Core;
 
-/// <summary>The depot's rules (issue 2), one or more tests each; every test fails if its rule breaks.</summary>
+/// <summary>The depot's rules, one or more tests each; every test fails if its rule breaks.</summary>
 public sealed class DepotRulesTests
 {
     // Rule 1 and the LLVM sanitizer depot's own checks.

@@ -10,6 +10,8 @@ namespace StackDepot.Diagnostics;
 /// </summary>
 internal sealed class DepotMetrics : IDisposable
 {
+    /// <summary>The meter name of every StackDepot instrument (the depot's, the allocation sampler's, the leak
+    /// tracker's).</summary>
     public const string MeterName = "StackDepot";
 
     private readonly WeakReference<Depot> _depot; // meters are registered process-wide: a strong reference would keep an undisposed depot alive forever

@@ -3,114 +3,71 @@ using System.Runtime.CompilerServices;
 namespace StackDepot.Reclamation;
 
 /// <summary>
-/// Epoch-based grace periods for records unlinked from a depot's hash table.
+/// Epoch-based grace periods for one depot's records: the depot's identity for its readers' slots, its epoch, and
+/// the two halves of the protocol (readers announce, the reclaimer scans).
 /// <para>
-/// Readers (lock-free lookups and fetches) announce the global epoch in their thread's <see cref="EpochSlot"/>
-/// with <see cref="Interlocked.Exchange(ref long, long)"/>, a full fence, before they read any bucket, and
-/// clear it with a release store when they leave. A record is unlinked under the insert lock and stamped
-/// with <see cref="Advance"/> (an Interlocked increment, a full fence, after the unlink). Before the reclaimer
-/// decides anything, it advances again and then scans the slots. The two full fences make a Dekker pair: either
-/// the reader's announcement is seen by the scan, or the reader's bucket reads see the unlink. A volatile store
-/// followed by a volatile load would NOT be ordered (store buffering), which is why the announcement is an
-/// Interlocked operation.
+/// Readers (lock-free lookups and fetches) <see cref="Enter"/> a <see cref="ReadSection"/>: it announces this
+/// domain's epoch in the thread's <see cref="EpochSlot"/> with <see cref="Interlocked.Exchange(ref long, long)"/>, a
+/// full fence, before the reader reads any link it will follow, and clears it with a release store when it leaves.
+/// A record is unlinked under the depot's insert lock and then stamped with <see cref="Advance"/> (an Interlocked
+/// increment, a full fence, after the unlink; <see cref="GracePeriodQueue.RetireLocked"/>). Before the reclaimer decides
+/// anything, <see cref="ComputeSafeToReclaimEpoch"/> advances again and then scans the slots. The two full fences
+/// make a Dekker pair: either the reader's announcement is seen by the scan, or the reader's reads see the unlink. A
+/// volatile store followed by a volatile load would NOT be ordered (store buffering), which is why the announcement
+/// is an Interlocked operation.
 /// </para>
 /// <para>
-/// A record stamped S may be reused once every reader still inside a section of its depot announced an epoch
-/// of at least S (such a reader read the epoch after the stamping increment, so it saw the unlink).
+/// A record stamped S may be reused once every reader still inside a section of this domain announced an epoch of
+/// at least S (such a reader read the epoch after the stamping increment, so it saw the unlink).
 /// </para>
 /// </summary>
-internal static class EpochDomain
+internal sealed class EpochDomain
 {
-    private static readonly Lock s_registerLock = new();
-    private static long s_epoch = 1;
-    private static EpochSlot[] s_slots = [];
+    private long _epoch = 1;
 
-    [ThreadStatic]
-    private static EpochSlot? t_slot;
-
-    [ThreadStatic]
-    private static SlotReleaser? t_releaser;
-
-    /// <summary>The slots of every thread that ever read a depot (dead threads' slots are recycled).</summary>
-    public static EpochSlot[] Slots => Volatile.Read(ref s_slots); // acquire: pairs with the Volatile.Write in Register
-
-    /// <summary>The calling thread's slot.</summary>
-    public static EpochSlot Current
+    /// <summary>The current epoch, as a reader announces it.</summary>
+    public long Now
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => t_slot ?? Register();
+        get => Volatile.Read(ref _epoch); // acquire: pairs with the Interlocked.Increment in Advance
     }
 
-    /// <summary>The global epoch, as a reader announces it.</summary>
-    public static long Now
+    /// <summary>Opens a read section on the calling thread's <paramref name="slot"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ReadSection Enter(EpochSlot slot)
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Volatile.Read(ref s_epoch); // acquire: pairs with the Interlocked.Increment in Advance
+        if (!ReferenceEquals(slot.Domain, this))
+        {
+            slot.Domain = this; // a plain store outside any section: the full fence of the announcement below publishes it
+        }
+
+        Interlocked.Exchange(ref slot.Epoch, Now); // full fence: announce before reading any link; pairs with Advance in Retire and ComputeSafeToReclaimEpoch (Dekker pair)
+        return new ReadSection(slot);
     }
 
-    /// <summary>Moves the global epoch forward; a full fence. Returns the new epoch.</summary>
-    public static long Advance() => Interlocked.Increment(ref s_epoch); // full fence: pairs with the Interlocked.Exchange readers announce with
+    /// <summary>True when <paramref name="slot"/> is inside a read section of this domain.</summary>
+    public bool IsInSection(EpochSlot slot) => slot.Epoch != 0 && ReferenceEquals(slot.Domain, this);
+
+    /// <summary>Moves this domain's epoch forward; a full fence. Returns the new epoch.</summary>
+    public long Advance() => Interlocked.Increment(ref _epoch); // full fence: pairs with the Interlocked.Exchange of a reader's announcement in Enter
 
     /// <summary>
-    /// The newest stamp that is safe to reuse for <paramref name="owner"/>'s records now: the smallest epoch
-    /// announced by a reader inside one of its read sections, or the freshly advanced epoch if there is none.
-    /// Advances first, so the scan is ordered after every unlink before it (see the class remarks).
+    /// Advances the epoch, then scans the readers: returns the newest stamp that is safe to reclaim now, the smallest
+    /// epoch announced by a reader inside a section of this domain, or the freshly advanced epoch if there is none.
+    /// Advancing first orders the scan after every unlink before it (see the class remarks).
     /// </summary>
-    public static long SafeEpoch(DepotCounters owner)
+    public long ComputeSafeToReclaimEpoch()
     {
         long safe = Advance();
-        foreach (EpochSlot slot in Slots)
+        foreach (EpochSlot slot in EpochSlotRegistry.Slots)
         {
-            long announced = Volatile.Read(ref slot.Epoch); // acquire: pairs with the reader's Interlocked.Exchange (entry) and Volatile.Write (exit)
-            if (announced != 0 && announced < safe && ReferenceEquals(slot.Owner, owner))
+            long announced = Volatile.Read(ref slot.Epoch); // acquire: pairs with the reader's Interlocked.Exchange in Enter and its Volatile.Write in ReadSection.Dispose
+            if (announced != 0 && announced < safe && ReferenceEquals(slot.Domain, this))
             {
                 safe = announced;
             }
         }
 
         return safe;
-    }
-
-    private static EpochSlot Register()
-    {
-        EpochSlot? slot = null;
-        foreach (EpochSlot candidate in Slots)
-        {
-            if (Interlocked.CompareExchange(ref candidate.InUse, 1, 0) == 0) // pairs with the Volatile.Write in SlotReleaser's finalizer
-            {
-                slot = candidate;
-                break;
-            }
-        }
-
-        if (slot is null)
-        {
-            slot = new EpochSlot { InUse = 1 };
-            lock (s_registerLock)
-            {
-                EpochSlot[] old = s_slots;
-                var grown = new EpochSlot[old.Length + 1];
-                old.CopyTo(grown, 0);
-                grown[^1] = slot;
-                Volatile.Write(ref s_slots, grown); // release: the new slot is fully built before scans can see it; pairs with Slots
-            }
-        }
-
-        t_slot = slot;
-        t_releaser = new SlotReleaser(slot);
-        return slot;
-    }
-
-    /// <summary>
-    /// Referenced only from its thread's [ThreadStatic] field: when the thread dies, it becomes unreachable and
-    /// its finalizer hands the slot back (a dead thread is never inside a read section).
-    /// </summary>
-    private sealed class SlotReleaser(EpochSlot slot)
-    {
-        ~SlotReleaser()
-        {
-            slot.Adopt(null);
-            Volatile.Write(ref slot.InUse, 0); // release: the counters are flushed before the slot can be taken; pairs with the CompareExchange in Register
-        }
     }
 }

@@ -1,3 +1,5 @@
+using StackDepot.Testing;
+
 namespace StackDepot.Storage;
 
 /// <summary>
@@ -10,14 +12,16 @@ internal sealed unsafe class PersistentArena
 {
     private readonly int _shift;
     private readonly uint _mask;
+    private readonly Lock _insertLock;
     private int _current = -1; // pool being carved (lock)
     private int _offset;       // next free word in it (lock)
 
-    public PersistentArena(int poolShift, int maxPools)
+    public PersistentArena(int poolShift, int maxPools, Lock insertLock)
     {
         _shift = poolShift;
         _mask = (1u << poolShift) - 1;
-        Pools = new PoolTable(1 << poolShift, maxPools);
+        _insertLock = insertLock;
+        Pools = new PoolTable(1 << poolShift, maxPools, insertLock);
     }
 
     public PoolTable Pools { get; }
@@ -49,7 +53,7 @@ internal sealed unsafe class PersistentArena
         }
 
         ulong* record = Pools[(int)pool] + offset;
-        long state = Volatile.Read(ref RecordHeader.State(record)); // acquire: pairs with the release that initializes the record in Depot.InitPersistent
+        long state = Volatile.Read(ref RecordHeader.State(record)); // acquire: pairs with the release of the state in Depot.InitRecordLocked
         if (RecordHeader.CountOf(state) != RecordHeader.Saturated || RecordHeader.Self(record) != location)
         {
             return null;
@@ -66,8 +70,9 @@ internal sealed unsafe class PersistentArena
 
     /// <summary>Carves a record of <paramref name="words"/> words, moving to the next installed pool when the
     /// current one is full. False when a new pool is needed. Caller holds the insert lock.</summary>
-    public bool TryCarve(int words, out uint location)
+    public bool TryCarveLocked(int words, out uint location)
     {
+        LockRules.AssertHeld(_insertLock);
         while (true)
         {
             if (_current >= 0 && _offset + words <= Pools.PoolWords)

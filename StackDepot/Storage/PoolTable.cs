@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using StackDepot.Testing;
 
 namespace StackDepot.Storage;
 
@@ -14,10 +15,12 @@ internal sealed unsafe class PoolTable
     private readonly ulong[]?[] _pools;   // keeps the pinned pools alive for as long as the depot is reachable
     private readonly nint[] _pointerArray; // pinned; _pointers points into it
     private readonly nint* _pointers;
+    private readonly Lock _insertLock;
     private int _count;
 
-    public PoolTable(int poolWords, int maxPools)
+    public PoolTable(int poolWords, int maxPools, Lock insertLock)
     {
+        _insertLock = insertLock;
         PoolWords = poolWords;
         MaxPools = maxPools;
         _pools = new ulong[]?[maxPools];
@@ -38,10 +41,17 @@ internal sealed unsafe class PoolTable
     public int Count => Volatile.Read(ref _count); // acquire: pairs with the Volatile.Write in Install
 
     /// <summary>Installed pools, for the lock holder.</summary>
-    public int CountLocked => _count;
+    public int CountLocked
+    {
+        get
+        {
+            LockRules.AssertHeld(_insertLock);
+            return _count;
+        }
+    }
 
-    /// <summary>True when another pool may be installed.</summary>
-    public bool CanGrow => _count < MaxPools;
+    /// <summary>True when another pool may be installed. Caller holds the insert lock.</summary>
+    public bool CanGrowLocked => CountLocked < MaxPools;
 
     /// <summary>Base address of installed pool <paramref name="index"/>; the caller guarantees it is installed.</summary>
     public ulong* this[int index]
@@ -57,8 +67,9 @@ internal sealed unsafe class PoolTable
     public ulong[] Allocate() => GC.AllocateArray<ulong>(PoolWords, pinned: true);
 
     /// <summary>Installs a pool allocated by <see cref="Allocate"/>. Caller holds the insert lock.</summary>
-    public void Install(ulong[] pool)
+    public void InstallLocked(ulong[] pool)
     {
+        LockRules.AssertHeld(_insertLock);
         int index = _count;
         _pools[index] = pool;
         _pointers[index] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pool));

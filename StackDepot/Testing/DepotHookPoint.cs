@@ -30,4 +30,7 @@ internal enum DepotHookPoint
 
     /// <summary>A freed slot is about to be reused for a new record (under the insert lock).</summary>
     BeforeReuse,
+
+    /// <summary><c>GetStats</c> is adding up the per-thread counters (value 0).</summary>
+    StatsSnapshot,
 }

@@ -293,7 +293,7 @@ public sealed class AllocationSampler : IDisposable
     // keep an undisposed sampler, and its depot, alive forever) and observe nothing once it is gone.
     private static Meter CreateMeter(WeakReference<AllocationSampler> owner, string name)
     {
-        var meter = new Meter(TrackingFormat.MeterName);
+        var meter = new Meter(Diagnostics.DepotMetrics.MeterName);
         KeyValuePair<string, object?>[] tags = [new("sampler", name)];
         meter.CreateObservableCounter("stackdepot.allocations.samples",
             () => Observe(owner, tags, static s => Volatile.Read(ref s._samples)), // statistics only: pairs with the writes under _lock in Sample and Reset

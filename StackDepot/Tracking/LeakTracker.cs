@@ -361,7 +361,7 @@ public sealed class LeakTracker : IDisposable
     // keep an undisposed tracker, and its depot, alive forever) and observe nothing once it is gone.
     private static Meter CreateMeter(WeakReference<LeakTracker> owner, string name)
     {
-        var meter = new Meter(TrackingFormat.MeterName);
+        var meter = new Meter(Diagnostics.DepotMetrics.MeterName);
         KeyValuePair<string, object?>[] tags = [new("tracker", name)];
         meter.CreateObservableCounter("stackdepot.objects.tracked",
             () => Observe(owner, tags, static t => Volatile.Read(ref t._tracked)), // statistics only: pairs with the Interlocked.Increment in Track

@@ -7,9 +7,6 @@ namespace StackDepot.Tracking;
 /// <summary>Number formatting and report plumbing shared by the sampler and the leak tracker.</summary>
 internal static class TrackingFormat
 {
-    /// <summary>The meter name of every StackDepot instrument.</summary>
-    internal const string MeterName = "StackDepot";
-
     /// <summary>"1,234" (invariant culture, rounded).</summary>
     internal static string Count(double value) => Math.Round(value).ToString("N0", CultureInfo.InvariantCulture);
 
