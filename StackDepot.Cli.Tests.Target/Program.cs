@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace StackDepot.Cli.Tests.Target;
 
@@ -7,12 +8,20 @@ namespace StackDepot.Cli.Tests.Target;
 /// more in <see cref="ExtraChain"/>), starts a <see cref="Heartbeat"/>, then prints <c>READY pid</c>. Answers each
 /// <c>ping</c> line on stdin with <c>pong N</c> (so a test can tell the process is running, not frozen), <c>gap</c> with
 /// <c>gap MS</c> (the longest stop its heartbeat saw since the last question), <c>gaps</c> with
-/// <c>beats N gaps G1 G2 ...</c> (every gap of 2 ms or more), and exits when stdin closes or says <c>exit</c>.
+/// <c>beats N gaps G1 G2 ...</c> (every gap of 2 ms or more), <c>move</c> with <c>moved</c> once the five threads have
+/// left <see cref="FiveChain"/> and parked again in <see cref="MovedChain"/>, <c>signals</c> with the SIGWINCH and
+/// SIGCONT it received, in order (<c>signals WINCH CONT</c>), and exits when stdin closes or says <c>exit</c>.
 /// </summary>
 internal static class Program
 {
     private static readonly object Gate = new();
+    private static readonly List<string> Signals = [];
     private static bool _release;
+    private static bool _moving;
+    private static int _moved;
+
+    [ThreadStatic]
+    private static bool t_held;
 
     private static int Main(string[] args)
     {
@@ -34,6 +43,8 @@ internal static class Program
         }
 
         Heartbeat heartbeat = Heartbeat.Start();
+        using PosixSignalRegistration? winch = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => Record("WINCH"));
+        using PosixSignalRegistration? cont = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGCONT, _ => Record("CONT"));
 
         // Ready when every thread is blocked in its wait (ThreadState is set inside the wait).
         while (threads.Any(t => (t.ThreadState & ThreadState.WaitSleepJoin) == 0))
@@ -62,6 +73,21 @@ internal static class Program
                 Console.WriteLine(heartbeat.TakeGaps());
                 Console.Out.Flush();
             }
+            else if (line == "move")
+            {
+                Move(threads.Take(5).ToList());
+                Console.WriteLine("moved");
+                Console.Out.Flush();
+            }
+            else if (line == "signals")
+            {
+                lock (Signals)
+                {
+                    Console.WriteLine(string.Join(' ', ["signals", .. Signals]));
+                }
+
+                Console.Out.Flush();
+            }
         }
 
         lock (Gate)
@@ -85,16 +111,60 @@ internal static class Program
         return thread;
     }
 
-    /// <summary>Blocks until the process is told to exit.</summary>
+    /// <summary>Blocks until the process is told to exit (or, in a thread of <see cref="FiveChain"/>, to move).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static void Park()
     {
         lock (Gate)
         {
-            while (!_release)
+            while (!_release && !(_moving && !t_held && Thread.CurrentThread.Name?.StartsWith("five-", StringComparison.Ordinal) == true))
             {
                 Monitor.Wait(Gate);
             }
+        }
+    }
+
+    /// <summary>Parks the calling thread of <see cref="FiveChain"/> again, in <see cref="MovedChain"/>.</summary>
+    internal static void Hold()
+    {
+        t_held = true;
+        lock (Gate)
+        {
+            _moved++;
+        }
+
+        Park();
+    }
+
+    /// <summary>Sends the five threads from <see cref="FiveChain"/> to <see cref="MovedChain"/> and waits until all
+    /// five are blocked there.</summary>
+    private static void Move(List<Thread> five)
+    {
+        lock (Gate)
+        {
+            _moving = true;
+            Monitor.PulseAll(Gate);
+        }
+
+        while (true)
+        {
+            lock (Gate)
+            {
+                if (_moved == five.Count && five.All(t => (t.ThreadState & ThreadState.WaitSleepJoin) != 0))
+                {
+                    return;
+                }
+            }
+
+            Thread.Sleep(1);
+        }
+    }
+
+    private static void Record(string signal)
+    {
+        lock (Signals)
+        {
+            Signals.Add(signal);
         }
     }
 }
@@ -102,7 +172,11 @@ internal static class Program
 internal static class FiveChain
 {
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void Outer() => Middle();
+    public static void Outer()
+    {
+        Middle();
+        MovedChain.Hold(); // after "move" (or on the way out)
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Middle() => Inner();
@@ -124,4 +198,10 @@ internal static class ExtraChain
 {
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Wait() => Program.Park();
+}
+
+internal static class MovedChain
+{
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Hold() => Program.Hold();
 }

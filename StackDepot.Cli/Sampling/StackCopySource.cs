@@ -57,8 +57,15 @@ internal sealed class StackCopySource : IStackSource
     /// <inheritdoc/>
     public string RuntimeVersion { get; private set; } = "?";
 
-    /// <summary>Test hook: the copier of this source, once started.</summary>
+    /// <summary>Test hook: the copier of this source, once open.</summary>
     internal StackCopier? Copier => _copier;
+
+    /// <summary>Test hook: the data reader the walks read through, once open.</summary>
+    internal CopyDataReader? Reader => _reader;
+
+    /// <summary>Test hook: called after the threads were copied and released, before the copy is walked (a test
+    /// changes the target's stacks here).</summary>
+    internal Action? AfterCopy { get; set; }
 
     /// <inheritdoc/>
     public ReportFrame GetFrame(ulong frameId) => _walker.Frames.Get(frameId);
@@ -90,6 +97,11 @@ internal sealed class StackCopySource : IStackSource
             {
                 throw DotNetProcess.PermissionDenied(_pid);
             }
+        }
+
+        if (SamplerTestHooks.Enabled)
+        {
+            AfterCopy?.Invoke();
         }
 
         _reader!.Copy = copy;

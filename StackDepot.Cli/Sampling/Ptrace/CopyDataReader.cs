@@ -23,6 +23,9 @@ internal sealed class CopyDataReader(IDataReader live) : IDataReader, IThreadRea
         set => _copy = value;
     }
 
+    /// <summary>Test switch: protections turned off (read only when <see cref="SamplerTestHooks.Enabled"/>).</summary>
+    internal SamplerProtections DisabledProtections { get; set; }
+
     /// <inheritdoc/>
     public string DisplayName => live.DisplayName + " (stacks from a copy)";
 
@@ -60,6 +63,11 @@ internal sealed class CopyDataReader(IDataReader live) : IDataReader, IThreadRea
     /// <inheritdoc/>
     public int Read(ulong address, Span<byte> buffer)
     {
+        if ((SamplerTestHooks.Off(DisabledProtections) & SamplerProtections.UnwindFromCopy) != 0)
+        {
+            return ReadLive(address, buffer);
+        }
+
         int done = 0;
         while (done < buffer.Length)
         {

@@ -18,6 +18,9 @@ internal sealed class ProcessCopy
     /// <summary>Threads refused with EPERM while nothing else traced them (no permission to trace).</summary>
     public int Refused { get; set; }
 
+    /// <summary>Threads seized but not stopped when the copy ended: they are released as soon as they stop.</summary>
+    public int LeftToRelease { get; set; }
+
     /// <summary>Threads that exited between listing and stopping.</summary>
     public int Exited { get; set; }
 

@@ -36,16 +36,34 @@ internal sealed class StackCopier : IDisposable
         _pid = pid;
     }
 
+    /// <summary>Test hook: called on the tracer thread with the seized threads, before they are asked to stop (a
+    /// test sends a signal here, which the traced thread then stops for).</summary>
+    internal Action<IReadOnlyList<int>>? AfterSeize { get; set; }
+
     /// <summary>Test hook: called on the tracer thread after the threads were asked to stop and before any is
-    /// copied (a test blocks here to check the target is stopped, or throws to check it is released).</summary>
+    /// copied (a test checks here that the target is stopped, or throws to check that it is released).</summary>
     internal Action? AfterInterrupt { get; set; }
+
+    /// <summary>Test switch: protections turned off (read only when <see cref="SamplerTestHooks.Enabled"/>).</summary>
+    internal SamplerProtections DisabledProtections { get; set; }
 
     /// <summary>Stops and copies <paramref name="targets"/>.</summary>
     /// <param name="targets">The threads to copy.</param>
     /// <param name="stopDeadline">How long to wait for a thread to stop before reporting it unreadable.</param>
     /// <returns>The copy; its memory stays valid until the next call.</returns>
-    public ProcessCopy Copy(IReadOnlyList<CopyTarget> targets, TimeSpan stopDeadline) =>
-        _tracer.Invoke(tracer => CopyOnTracer(tracer, targets, stopDeadline));
+    public ProcessCopy Copy(IReadOnlyList<CopyTarget> targets, TimeSpan stopDeadline)
+    {
+        _tracer.KeepPending = (SamplerTestHooks.Off(DisabledProtections) & SamplerProtections.ReleaseLateStoppers) != 0;
+        return _tracer.Invoke(tracer => CopyOnTracer(tracer, targets, stopDeadline));
+    }
+
+    /// <summary>Test hook: releases the late threads that have stopped by now (as the tracer thread does between
+    /// copies) and returns how many are still waiting to stop.</summary>
+    internal int ReleasePendingNow() => _tracer.Invoke(tracer =>
+    {
+        tracer.ReleasePending();
+        return tracer.Pending.Count;
+    });
 
     /// <summary>Releases everything still traced and ends the tracer thread.</summary>
     public void Dispose() => _tracer.Dispose();
@@ -93,8 +111,15 @@ internal sealed class StackCopier : IDisposable
             }
         }
 
+        if (SamplerTestHooks.Enabled)
+        {
+            AfterSeize?.Invoke(seized.Select(t => t.ThreadId).ToList());
+        }
+
+        SamplerProtections off = SamplerTestHooks.Off(DisabledProtections);
         long started = Stopwatch.GetTimestamp();
         var remaining = new List<CopyTarget>(seized.Count);
+        var late = new List<int>();
         try
         {
             foreach (CopyTarget target in seized)
@@ -104,11 +129,21 @@ internal sealed class StackCopier : IDisposable
                 remaining.Add(target);
             }
 
-            AfterInterrupt?.Invoke();
+            if (SamplerTestHooks.Enabled)
+            {
+                AfterInterrupt?.Invoke();
+            }
+
             long deadline = started + (long)(stopDeadline.TotalSeconds * Stopwatch.Frequency);
             var spin = new SpinWait();
             while (remaining.Count > 0)
             {
+                if (stopDeadline <= TimeSpan.Zero)
+                {
+                    late.AddRange(remaining.Select(t => t.ThreadId));
+                    break;
+                }
+
                 bool progressed = false;
                 for (int i = remaining.Count - 1; i >= 0; i--)
                 {
@@ -127,7 +162,7 @@ internal sealed class StackCopier : IDisposable
                         }
                         finally
                         {
-                            LinuxTrace.Detach(target.ThreadId, signal);
+                            LinuxTrace.Detach(target.ThreadId, (off & SamplerProtections.PassOnSignals) != 0 ? 0 : signal);
                         }
                     }
                     else
@@ -145,12 +180,7 @@ internal sealed class StackCopier : IDisposable
                 }
                 else if (Stopwatch.GetTimestamp() > deadline)
                 {
-                    foreach (CopyTarget target in remaining)
-                    {
-                        copy.Unreadable.Add(new UnreadableThread(target.ThreadId,
-                            string.Create(CultureInfo.InvariantCulture, $"did not stop within {stopDeadline.TotalMilliseconds:0} ms (state {LinuxTrace.StateOf(_pid, target.ThreadId)})")));
-                    }
-
+                    late.AddRange(remaining.Select(t => t.ThreadId));
                     break;
                 }
                 else
@@ -162,7 +192,7 @@ internal sealed class StackCopier : IDisposable
         finally
         {
             // On every path: release what stopped, leave the rest to be released as soon as it stops.
-            foreach (CopyTarget target in remaining)
+            foreach (CopyTarget target in (off & SamplerProtections.ReleaseOnFailure) != 0 ? [] : remaining)
             {
                 switch (LinuxTrace.Poll(target.ThreadId, out int signal))
                 {
@@ -171,11 +201,18 @@ internal sealed class StackCopier : IDisposable
                         break;
                     case TraceeState.Running:
                         tracer.AddPending(target.ThreadId);
+                        copy.LeftToRelease++;
                         break;
                 }
             }
 
             copy.Stopped = Stopwatch.GetElapsedTime(started);
+        }
+
+        foreach (int tid in late)
+        {
+            copy.Unreadable.Add(new UnreadableThread(tid,
+                string.Create(CultureInfo.InvariantCulture, $"did not stop within {stopDeadline.TotalMilliseconds:0} ms (state {LinuxTrace.StateOf(_pid, tid)})")));
         }
 
         copy.Seal();
@@ -216,7 +253,7 @@ internal sealed class StackCopier : IDisposable
 
         copy.Add(stack);
         copy.Threads[target.ThreadId] = new ThreadCopy(target.ThreadId, registers, stack);
-        if (target.RuntimeThread != 0)
+        if (target.RuntimeThread != 0 && (SamplerTestHooks.Off(DisabledProtections) & SamplerProtections.CopyRuntimeThread) == 0)
         {
             copy.Add(Read(target.RuntimeThread, RuntimeThreadBytes));
         }

@@ -49,10 +49,13 @@ internal sealed class TracerThread : IDisposable
     /// <summary>Remembers a seized thread that did not stop in time; it is detached as soon as it stops.</summary>
     public void AddPending(int tid) => _pending.Add(tid);
 
+    /// <summary>Test switch: pending threads are not released (only the end of the thread releases them).</summary>
+    internal bool KeepPending { get; set; }
+
     /// <summary>Detaches the pending threads that have stopped and forgets those that are gone.</summary>
     public void ReleasePending()
     {
-        if (_pending.Count == 0)
+        if (_pending.Count == 0 || KeepPending)
         {
             return;
         }
