@@ -9,7 +9,8 @@ namespace StackDepot.Cli.Tests.Target;
 /// <c>ping</c> line on stdin with <c>pong N</c> (so a test can tell the process is running, not frozen), <c>gap</c> with
 /// <c>gap MS</c> (the longest stop its heartbeat saw since the last question), <c>gaps</c> with
 /// <c>beats N gaps G1 G2 ...</c> (every gap of 2 ms or more), <c>move</c> with <c>moved</c> once the five threads have
-/// left <see cref="FiveChain"/> and parked again in <see cref="MovedChain"/>, <c>signals</c> with the SIGWINCH and
+/// left <see cref="FiveChain"/> and parked again in <see cref="MovedChain"/>, <c>gc</c> with <c>collected</c> after two
+/// full collections, <c>signals</c> with the SIGWINCH and
 /// SIGCONT it received, in order (<c>signals WINCH CONT</c>), and exits when stdin closes or says <c>exit</c>.
 /// </summary>
 internal static class Program
@@ -71,6 +72,15 @@ internal static class Program
             else if (line == "gaps")
             {
                 Console.WriteLine(heartbeat.TakeGaps());
+                Console.Out.Flush();
+            }
+            else if (line == "gc")
+            {
+                // Objects that survive two full collections move no more: the stacks that refer to them stay as they are.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+                Console.WriteLine("collected");
                 Console.Out.Flush();
             }
             else if (line == "move")

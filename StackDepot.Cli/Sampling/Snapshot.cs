@@ -14,6 +14,17 @@ internal sealed class Snapshot
     /// <summary>Walks stopped because the stack pointer stopped moving (corrupt stack or unwinder loop).</summary>
     public int StoppedWalks { get; set; }
 
+    /// <summary>Threads whose stack was unchanged since the last snapshot, so that its last walk was reused.</summary>
+    public int Reused { get; set; }
+
     /// <summary>How long the target was stopped; zero for dumps.</summary>
     public TimeSpan Frozen { get; set; }
+
+    /// <summary>Adds a thread's stack and counts its cut or stopped walk.</summary>
+    public void Add(ThreadStack stack)
+    {
+        Threads.Add(stack);
+        Truncated += stack.Truncated ? 1 : 0;
+        StoppedWalks += stack.WalkStopped ? 1 : 0;
+    }
 }

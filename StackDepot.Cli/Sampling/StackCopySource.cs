@@ -26,6 +26,7 @@ internal sealed class StackCopySource : IStackSource
     private readonly ThreadNames _names;
     private readonly Dictionary<int, ulong> _managed = [];
     private readonly HashSet<int> _native = [];
+    private readonly Dictionary<int, UnwoundThread> _unwound = [];
     private StackCopier? _copier;
     private DataTarget? _target;
     private CopyDataReader? _reader;
@@ -104,11 +105,41 @@ internal sealed class StackCopySource : IStackSource
             AfterCopy?.Invoke();
         }
 
+        // A thread that would unwind as at its last walk (a parked thread) reuses that walk; only the others are walked,
+        // each recording what it reads from the copy.
+        var reused = new List<ThreadStack>();
+        var walk = new HashSet<int>();
+        bool reuseAny = (SamplerTestHooks.Off(_copier.DisabledProtections) & SamplerProtections.WalkChangedStacks) != 0;
+        foreach (ThreadCopy thread in copy.Threads.Values)
+        {
+            if (_unwound.TryGetValue(thread.ThreadId, out UnwoundThread? last) && (reuseAny || last.Matches(thread, copy)))
+            {
+                reused.Add(last.Stack);
+            }
+            else
+            {
+                walk.Add(thread.ThreadId);
+            }
+        }
+
         _reader!.Copy = copy;
         _reader.FlushCachedData();
         _runtime!.FlushCachedData();
-        Snapshot snapshot = _walker.Walk(_runtime, clock, budget, cancellation, copy.Threads.ContainsKey);
+        Snapshot snapshot = _walker.Walk(_runtime, clock, budget, cancellation, walk.Contains,
+            beforeThread: _ => _reader.StartRecording(),
+            afterThread: stack => _unwound[stack.ThreadId] =
+                new UnwoundThread(X64Registers.UnwindState(copy.Threads[stack.ThreadId].Registers), _reader.StopRecording(), stack));
         snapshot.Frozen = copy.Stopped;
+        snapshot.Reused = reused.Count;
+        foreach (ThreadStack thread in reused)
+        {
+            snapshot.Add(thread);
+        }
+
+        foreach (int gone in _unwound.Keys.Where(t => !copy.Threads.ContainsKey(t)).ToList())
+        {
+            _unwound.Remove(gone);
+        }
         if (!DotNetProcess.Exists(_pid))
         {
             throw new CliException(ExitCode.NoSuchProcess, $"process {_pid} exited");

@@ -23,8 +23,17 @@ internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
     /// <param name="cancellation">Stops the walk between frames.</param>
     /// <exception cref="SampleTimeoutException">The sample exceeded <paramref name="budget"/>.</exception>
     /// <param name="include">Which threads to walk (by OS thread id); all live threads when null.</param>
+    /// <param name="beforeThread">Called before each thread is walked.</param>
+    /// <param name="afterThread">Called after each thread was walked, with what was found.</param>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
-    public Snapshot Walk(ClrRuntime runtime, Stopwatch clock, TimeSpan budget, CancellationToken cancellation, Func<int, bool>? include = null)
+    public Snapshot Walk(
+        ClrRuntime runtime,
+        Stopwatch clock,
+        TimeSpan budget,
+        CancellationToken cancellation,
+        Func<int, bool>? include = null,
+        Action<int>? beforeThread = null,
+        Action<ThreadStack>? afterThread = null)
     {
         var snapshot = new Snapshot();
         foreach (ClrThread thread in runtime.Threads)
@@ -36,9 +45,11 @@ internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
                 continue;
             }
 
+            (bool Truncated, bool Stopped) walk;
+            beforeThread?.Invoke(threadId);
             try
             {
-                WalkThread(thread, snapshot, clock, budget, cancellation);
+                walk = WalkThread(thread, clock, budget, cancellation);
             }
             catch (Exception e) when (e is InvalidOperationException or ClrDiagnosticsException or IOException or ArgumentException or OverflowException or IndexOutOfRangeException)
             {
@@ -46,7 +57,15 @@ internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
                 continue;
             }
 
-            snapshot.Threads.Add(new ThreadStack(threadId, [.. _buffer]) { Kind = KindOf(thread), RuntimeThread = thread.Address });
+            var stack = new ThreadStack(threadId, [.. _buffer])
+            {
+                Kind = KindOf(thread),
+                RuntimeThread = thread.Address,
+                Truncated = walk.Truncated,
+                WalkStopped = walk.Stopped,
+            };
+            snapshot.Add(stack);
+            afterThread?.Invoke(stack);
         }
 
         return snapshot;
@@ -60,7 +79,8 @@ internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
         : (thread.State & ClrThreadState.TS_CompletionPortThread) != 0 ? ThreadKind.ThreadPoolIo
         : ThreadKind.Other;
 
-    private void WalkThread(ClrThread thread, Snapshot snapshot, Stopwatch clock, TimeSpan budget, CancellationToken cancellation)
+    /// <summary>Walks one thread into <see cref="_buffer"/>; says whether the stack was cut and whether the walk stopped.</summary>
+    private (bool Truncated, bool Stopped) WalkThread(ClrThread thread, Stopwatch clock, TimeSpan budget, CancellationToken cancellation)
     {
         // A cap on enumerated frames, independent of the stall check, in case a corrupt stack keeps "moving".
         int enumerationCap = Math.Max(8192, MaxFrames * 4);
@@ -83,8 +103,7 @@ internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
             }
             else if (++stalled > MaxStalledFrames)
             {
-                snapshot.StoppedWalks++;
-                break;
+                return (false, true);
             }
 
             if (!Frames.TryIdentify(frame, out ulong id))
@@ -94,12 +113,13 @@ internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
 
             if (_buffer.Count == MaxFrames)
             {
-                snapshot.Truncated++;
-                break;
+                return (true, false);
             }
 
             _buffer.Add(id);
         }
+
+        return (false, false);
     }
 
     internal static void Check(Stopwatch clock, TimeSpan budget, CancellationToken cancellation)

@@ -10,4 +10,10 @@ internal readonly record struct ThreadStack(int ThreadId, ulong[] Frames)
 
     /// <summary>The runtime's <c>Thread</c> object of the thread; 0 when unknown.</summary>
     public ulong RuntimeThread { get; init; }
+
+    /// <summary>True when the stack was cut at the frame limit.</summary>
+    public bool Truncated { get; init; }
+
+    /// <summary>True when the walk was stopped because the stack pointer stopped moving.</summary>
+    public bool WalkStopped { get; init; }
 }

@@ -15,6 +15,7 @@ namespace StackDepot.Cli.Sampling.Ptrace;
 internal sealed class CopyDataReader(IDataReader live) : IDataReader, IThreadReader, IDisposable
 {
     private ProcessCopy _copy = new();
+    private List<CopiedRange>? _recorded;
 
     /// <summary>The copy that reads and thread contexts come from (sealed).</summary>
     public ProcessCopy Copy
@@ -25,6 +26,39 @@ internal sealed class CopyDataReader(IDataReader live) : IDataReader, IThreadRea
 
     /// <summary>Test switch: protections turned off (read only when <see cref="SamplerTestHooks.Enabled"/>).</summary>
     internal SamplerProtections DisabledProtections { get; set; }
+
+    /// <summary>Starts recording the bytes served from the copy (what one thread's walk depends on).</summary>
+    public void StartRecording() => _recorded = [];
+
+    /// <summary>Stops recording; returns the bytes served from the copy since <see cref="StartRecording"/>, each range
+    /// with its own copy of the bytes, adjacent and overlapping reads merged.</summary>
+    public List<CopiedRange> StopRecording()
+    {
+        List<CopiedRange> recorded = _recorded ?? [];
+        _recorded = null;
+        recorded.Sort(static (a, b) => a.Address.CompareTo(b.Address));
+        var merged = new List<CopiedRange>(recorded.Count);
+        foreach (CopiedRange range in recorded)
+        {
+            if (merged.Count > 0 && range.Address <= merged[^1].End)
+            {
+                CopiedRange last = merged[^1];
+                if (range.End > last.End)
+                {
+                    byte[] joined = new byte[range.End - last.Address];
+                    last.Bytes.Span.CopyTo(joined);
+                    range.Bytes.Span.CopyTo(joined.AsSpan((int)(range.Address - last.Address)));
+                    merged[^1] = new CopiedRange(last.Address, joined);
+                }
+
+                continue;
+            }
+
+            merged.Add(range);
+        }
+
+        return merged;
+    }
 
     /// <inheritdoc/>
     public string DisplayName => live.DisplayName + " (stacks from a copy)";
@@ -78,6 +112,7 @@ internal sealed class CopyDataReader(IDataReader live) : IDataReader, IThreadRea
                 int offset = (int)(at - range.Address);
                 int count = Math.Min(rest.Length, range.Bytes.Length - offset);
                 range.Bytes.Span.Slice(offset, count).CopyTo(rest);
+                _recorded?.Add(new CopiedRange(at, range.Bytes.Slice(offset, count).ToArray()));
                 done += count;
                 continue;
             }

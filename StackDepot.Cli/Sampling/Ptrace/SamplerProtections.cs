@@ -25,4 +25,7 @@ internal enum SamplerProtections
 
     /// <summary>The start of each runtime <c>Thread</c> object (the head of its frame chain) is copied with its stack.</summary>
     CopyRuntimeThread = 16,
+
+    /// <summary>A thread's last walk is reused only when its registers, stack and runtime thread bytes are unchanged.</summary>
+    WalkChangedStacks = 32,
 }

@@ -251,12 +251,12 @@ internal sealed class StackCopier : IDisposable
             return;
         }
 
+        CopiedRange runtimeThread = target.RuntimeThread != 0 && (SamplerTestHooks.Off(DisabledProtections) & SamplerProtections.CopyRuntimeThread) == 0
+            ? Read(target.RuntimeThread, RuntimeThreadBytes)
+            : default;
         copy.Add(stack);
-        copy.Threads[target.ThreadId] = new ThreadCopy(target.ThreadId, registers, stack);
-        if (target.RuntimeThread != 0 && (SamplerTestHooks.Off(DisabledProtections) & SamplerProtections.CopyRuntimeThread) == 0)
-        {
-            copy.Add(Read(target.RuntimeThread, RuntimeThreadBytes));
-        }
+        copy.Add(runtimeThread);
+        copy.Threads[target.ThreadId] = new ThreadCopy(target.ThreadId, registers, stack, runtimeThread);
     }
 
     private CopiedRange Read(ulong address, int length)

@@ -19,6 +19,13 @@ internal static class X64Registers
     /// <summary>The instruction pointer.</summary>
     public static ulong InstructionPointer(ReadOnlySpan<byte> registers) => Slot(registers, Rip);
 
+    /// <summary>The registers an unwind can depend on: the instruction and stack pointers and the callee-saved
+    /// registers (rbx, rbp, r12-r15). The others (rax, rcx, the syscall state...) differ between two stops of a thread
+    /// blocked in one system call, and no unwind reads them.</summary>
+    public static ulong[] UnwindState(ReadOnlySpan<byte> registers) =>
+        [Slot(registers, Rip), Slot(registers, Rsp), Slot(registers, Rbp), Slot(registers, Rbx),
+         Slot(registers, R12), Slot(registers, R13), Slot(registers, R14), Slot(registers, R15)];
+
     /// <summary>Fills <paramref name="context"/> (an <see cref="AMD64Context"/>) from the registers; false when it is too small.</summary>
     public static bool ToContext(ReadOnlySpan<byte> registers, Span<byte> context)
     {
