@@ -28,6 +28,7 @@ internal static class Program
             verbose,
             PsCommand.Create(context),
             StacksCommand.Create(context),
+            TopCommand.Create(context),
             DumpCommand.Create(context),
             DemoCommand.Create(context),
             MeasureCommand.Create(context),

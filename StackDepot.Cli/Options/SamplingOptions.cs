@@ -7,18 +7,32 @@ namespace StackDepot.Cli.Options;
 /// <c>--max-frames</c>, <c>--runtime-frames</c>, <c>--group-by</c>, <c>--timeout</c>.</summary>
 internal sealed class SamplingOptions
 {
-    private readonly int _defaultSamples;
+    private readonly int? _defaultSamples;
+    private readonly int? _defaultRate;
 
     /// <summary>Creates the options.</summary>
-    /// <param name="defaultSamples">The default of <c>--samples</c> when neither <c>--duration</c> nor <c>--rate</c> is given.</param>
-    public SamplingOptions(int defaultSamples = 1)
+    /// <param name="defaultSamples">The default of <c>--samples</c> when none of <c>--samples</c>, <c>--duration</c> and
+    /// <c>--rate</c> is given; null to sample until stopped, at <paramref name="defaultRate"/>.</param>
+    /// <param name="defaultRate">The rate when neither <c>--rate</c> nor <c>--interval</c> is given and the run has
+    /// no sample count; null for one sample every 100 ms.</param>
+    public SamplingOptions(int? defaultSamples = 1, int? defaultRate = null)
     {
         _defaultSamples = defaultSamples;
+        _defaultRate = defaultRate;
         Samples = CommonOptions.Positive(new Option<int>("--samples", "-n")
         {
-            Description = $"Snapshots to take (default {defaultSamples}; no limit with --duration or --rate)",
+            Description = defaultSamples is { } samples
+                ? $"Snapshots to take (default {samples}; no limit with --duration or --rate)"
+                : "Snapshots to take (default: until stopped)",
             HelpName = "N",
         });
+        Rate = CommonOptions.Range(new Option<int>("--rate", "-r")
+        {
+            Description = defaultSamples is null
+                ? $"Snapshots per second (default {defaultRate ?? 10}), instead of --interval"
+                : "Snapshots per second (instead of --interval); alone it samples until Ctrl-C",
+            HelpName = "HZ",
+        }, 1, 1000);
     }
 
     public Option<int> Samples { get; }
@@ -46,11 +60,7 @@ internal sealed class SamplingOptions
         },
     };
 
-    public Option<int> Rate { get; } = CommonOptions.Range(new Option<int>("--rate", "-r")
-    {
-        Description = "Snapshots per second (instead of --interval); alone it samples until Ctrl-C",
-        HelpName = "HZ",
-    }, 1, 1000);
+    public Option<int> Rate { get; }
 
     public Option<string> Engine { get; } = new Option<string>("--engine")
     {
@@ -104,13 +114,22 @@ internal sealed class SamplingOptions
     public SamplingSettings Read(ParseResult parse)
     {
         bool samplesGiven = parse.GetResult(Samples) is { Implicit: false };
-        TimeSpan? duration = parse.GetValue(Duration);
+        bool intervalGiven = parse.GetResult(Interval) is { Implicit: false };
         bool rateGiven = parse.GetResult(Rate) is { Implicit: false };
-        int? rate = rateGiven ? parse.GetValue(Rate) : duration is not null && parse.GetResult(Interval) is null or { Implicit: true } ? 100 : null;
+        TimeSpan? duration = parse.GetValue(Duration);
+        int? samples = samplesGiven ? parse.GetValue(Samples) : duration is null && !rateGiven ? _defaultSamples : null;
+
+        // The pace: --rate, else --interval, else the default rate of a run without a count (py-spy's 100 Hz for a
+        // --duration), else every 100 ms.
+        int? rate = rateGiven ? parse.GetValue(Rate)
+            : intervalGiven ? null
+            : duration is not null ? _defaultRate ?? 100
+            : samples is null ? _defaultRate
+            : null;
         return new SamplingSettings
         {
-            Samples = samplesGiven ? parse.GetValue(Samples) : duration is null && !rateGiven ? _defaultSamples : null,
-            IntervalMs = rate is { } hz ? 1000.0 / hz : parse.GetResult(Interval) is { Implicit: false } ? parse.GetValue(Interval) : 100,
+            Samples = samples,
+            IntervalMs = rate is { } hz ? 1000.0 / hz : intervalGiven ? parse.GetValue(Interval) : 100,
             Duration = duration,
             Rate = rate,
             Engine = parse.GetValue(Engine) == "clrmd-suspend" ? SamplingEngine.ClrMdSuspend : SamplingEngine.ClrMd,

@@ -6,4 +6,5 @@ namespace StackDepot.Cli.Sampling;
 /// <param name="Elapsed">Time since the run started.</param>
 /// <param name="Duration">How long the run lasts, when it has a duration.</param>
 /// <param name="Status">The last snapshot and the stop times so far, in words.</param>
-internal sealed record SampleProgressInfo(int Taken, int? Total, TimeSpan Elapsed, TimeSpan? Duration, string Status);
+/// <param name="Stats">The run's figures so far.</param>
+internal sealed record SampleProgressInfo(int Taken, int? Total, TimeSpan Elapsed, TimeSpan? Duration, string Status, SampleRunStats Stats);

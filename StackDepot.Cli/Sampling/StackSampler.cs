@@ -98,7 +98,7 @@ internal static class StackSampler
     }
 
     private static SampleProgressInfo Progress(SampleRunStats stats, int attempts, SamplingPlan plan, Stopwatch run, string status) =>
-        new(attempts, plan.MaxSamples, run.Elapsed, plan.Duration, status);
+        new(attempts, plan.MaxSamples, run.Elapsed, plan.Duration, status, stats);
 
     /// <summary>Waits for the next slot of the schedule (start + n x interval); a run that fell behind starts the next
     /// snapshot at once and keeps the schedule from there. Returns the next slot.</summary>
