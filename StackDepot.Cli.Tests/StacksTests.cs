@@ -234,7 +234,7 @@ public sealed class StacksTests(TargetFixture target) : IAsyncLifetime
             };
         });
         await firstSample.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(0, Kill(cli!.Id, 2)); // SIGINT, as Ctrl-C sends
+        Assert.Equal(0, Signals.Kill(cli!.Id, Signals.SIGINT)); // as Ctrl-C sends
 
         CliResult result = await run;
         Assert.True(result.ExitCode == 130, result.ToString());
@@ -269,7 +269,4 @@ public sealed class StacksTests(TargetFixture target) : IAsyncLifetime
         Assert.True(node.ExitCode is 0 or 1, $"validator failed to run: {output} {await stderr}");
         return output;
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 }

@@ -10,9 +10,9 @@ public sealed class MessageTests
     [InlineData("--max-frames takes a whole number from 1 to 65536, not '1e3'", "stacks", "--pid", "1", "--max-frames", "1e3")]
     [InlineData("--top takes a whole number of at least 0, not 'all'", "stacks", "--pid", "1", "--top", "all")]
     [InlineData("--min-count takes a whole number, not 'x'", "stacks", "--pid", "1", "--min-count", "x")]
-    [InlineData("unknown command 'frobnicate' (the commands are ps, stacks, dump, demo)", "frobnicate")]
-    [InlineData("unknown command 'stack' (the commands are ps, stacks, dump, demo)", "stack", "--pid", "1")]
-    [InlineData("give a command: ps, stacks, dump, demo", "-v")]
+    [InlineData("unknown command 'frobnicate' (the commands are ps, stacks, top, dump, demo)", "frobnicate")]
+    [InlineData("unknown command 'stack' (the commands are ps, stacks, top, dump, demo)", "stack", "--pid", "1")]
+    [InlineData("give a command: ps, stacks, top, dump, demo", "-v")]
     [InlineData("unknown option '--bogus' for 'stackdepot stacks'", "stacks", "--pid", "1", "--bogus")]
     [InlineData("unexpected argument 'extra' for 'stackdepot stacks'", "stacks", "--pid", "1", "extra")]
     public async Task Usage_errors_name_the_bad_value_and_what_is_expected(string message, params string[] args)

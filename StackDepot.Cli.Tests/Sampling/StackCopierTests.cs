@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using StackDepot.Cli.Sampling;
 using StackDepot.Cli.Sampling.Ptrace;
 
@@ -13,8 +12,6 @@ namespace StackDepot.Cli.Tests.Sampling;
 [Collection("cli")]
 public sealed class StackCopierTests
 {
-    private const int SIGWINCH = 28;
-    private const int SIGCONT = 18;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
     [Fact]
@@ -173,7 +170,7 @@ public sealed class StackCopierTests
             {
                 // The traced thread stops to deliver the signal (a signal-delivery stop) before it is asked to stop.
                 Assert.Contains(five, seized);
-                Assert.Equal(0, Tgkill(target.Pid, five, SIGWINCH));
+                Assert.Equal(0, Signals.Tgkill(target.Pid, five, Signals.SIGWINCH));
                 ThreadStates.WaitUntilAsync(() => ThreadStates.Of(target.Pid)[five] == 't', Wait, "five-0 to stop for SIGWINCH").GetAwaiter().GetResult();
             };
             ProcessCopy copy = copier.Copy(TraceStates.ThreadIds(target.Pid).Select(t => new CopyTarget(t, 0)).ToArray(), TimeSpan.FromSeconds(5));
@@ -183,7 +180,7 @@ public sealed class StackCopierTests
         string[] signals = [];
         for (int round = 1; round <= 2; round++)
         {
-            Assert.Equal(0, Tgkill(target.Pid, five, SIGCONT));
+            Assert.Equal(0, Signals.Tgkill(target.Pid, five, Signals.SIGCONT));
             await ThreadStates.WaitUntilAsync(() =>
             {
                 signals = target.AskAsync("signals", "signals").GetAwaiter().GetResult().Split(' ')[1..];
@@ -194,7 +191,4 @@ public sealed class StackCopierTests
         await target.AssertRunningAsync();
         return [.. signals.Order(StringComparer.Ordinal)];
     }
-
-    [DllImport("libc", EntryPoint = "tgkill", SetLastError = true)]
-    private static extern int Tgkill(int pid, int tid, int signal);
 }

@@ -43,8 +43,11 @@ internal sealed class SampleRunStats
     /// <summary>From the start of the first snapshot to the end of the last.</summary>
     public TimeSpan Elapsed { get; set; }
 
-    /// <summary>Snapshots per second actually achieved (0 for a single snapshot).</summary>
-    public double AchievedRate => Taken > 1 && Elapsed > TimeSpan.Zero ? Taken / Elapsed.TotalSeconds : 0;
+    /// <summary>When the first and the last snapshot counted started, from the start of the run.</summary>
+    public (TimeSpan First, TimeSpan Last) Starts { get; set; }
+
+    /// <summary>Snapshots per second actually achieved, start to start (0 below two snapshots).</summary>
+    public double AchievedRate => Taken > 1 && Starts.Last > Starts.First ? (Taken - 1) / (Starts.Last - Starts.First).TotalSeconds : 0;
 
     /// <summary>The part of the run the target was stopped (0 to 1).</summary>
     public double StoppedFraction => Elapsed > TimeSpan.Zero ? Math.Min(1, FrozenTotal / Elapsed) : 0;

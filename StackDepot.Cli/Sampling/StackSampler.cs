@@ -40,14 +40,10 @@ internal static class StackSampler
         int attempts = 0;
         try
         {
-            while (plan.MaxSamples is not { } max || attempts < max)
+            while (true)
             {
-                if (plan.Duration is { } duration && run.Elapsed >= duration)
-                {
-                    break;
-                }
-
                 attempts++;
+                TimeSpan started = run.Elapsed;
                 Snapshot snapshot;
                 try
                 {
@@ -58,7 +54,12 @@ internal static class StackSampler
                     stats.TimedOut++;
                     log.Warning("Sample {Index} discarded: {Message} (the target was released)", attempts, e.Message);
                     progress(Progress(stats, attempts, plan, run, "timed out"));
-                    next = await WaitAsync(plan, run, next, attempts, cancellation).ConfigureAwait(false);
+                    if (await WaitAsync(plan, run, next, attempts, cancellation).ConfigureAwait(false) is not { } slot)
+                    {
+                        break;
+                    }
+
+                    next = slot;
                     continue;
                 }
                 catch (Exception e) when (stats.Taken > 0 && e is not OperationCanceledException && (e is CliException { Code: ExitCode.NoSuchProcess } || source.TargetGone))
@@ -69,6 +70,7 @@ internal static class StackSampler
                     break;
                 }
 
+                stats.Starts = (stats.Taken == 0 ? started : stats.Starts.First, started);
                 foreach (UnreadableThread thread in stats.Add(snapshot))
                 {
                     log.Warning("Thread {Thread} ({Name}) could not be read: {Reason}", thread.ThreadId, source.DescribeThread(thread.ThreadId).Label, thread.Reason);
@@ -85,7 +87,12 @@ internal static class StackSampler
                         : string.Empty);
                 stats.Elapsed = run.Elapsed;
                 progress(Progress(stats, attempts, plan, run, status));
-                next = await WaitAsync(plan, run, next, attempts, cancellation).ConfigureAwait(false);
+                if (await WaitAsync(plan, run, next, attempts, cancellation).ConfigureAwait(false) is not { } following)
+                {
+                    break;
+                }
+
+                next = following;
             }
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
@@ -101,8 +108,9 @@ internal static class StackSampler
         new(attempts, plan.MaxSamples, run.Elapsed, plan.Duration, status, stats);
 
     /// <summary>Waits for the next slot of the schedule (start + n x interval); a run that fell behind starts the next
-    /// snapshot at once and keeps the schedule from there. Returns the next slot.</summary>
-    private static async Task<TimeSpan> WaitAsync(SamplingPlan plan, Stopwatch run, TimeSpan next, int attempts, CancellationToken cancellation)
+    /// snapshot at once and keeps the schedule from there. Returns the next slot, or null when the run is over (its
+    /// count is reached, or the next slot falls after its duration).</summary>
+    private static async Task<TimeSpan?> WaitAsync(SamplingPlan plan, Stopwatch run, TimeSpan next, int attempts, CancellationToken cancellation)
     {
         next += plan.Interval;
         TimeSpan now = run.Elapsed;
@@ -111,8 +119,12 @@ internal static class StackSampler
             next = now;
         }
 
-        bool more = (plan.MaxSamples is not { } max || attempts < max) && (plan.Duration is not { } duration || next < duration);
-        if (more && next > now)
+        if ((plan.MaxSamples is { } max && attempts >= max) || (plan.Duration is { } duration && next >= duration))
+        {
+            return null;
+        }
+
+        if (next > now)
         {
             await Task.Delay(next - now, cancellation).ConfigureAwait(false);
         }
