@@ -6,12 +6,14 @@ namespace StackDepot.Cli.Tests.Target;
 /// <summary>
 /// Parks five threads in <see cref="FiveChain"/> and three in <see cref="ThreeChain"/> (and, with <c>--extra N</c>, N
 /// more in <see cref="ExtraChain"/>), starts a <see cref="Heartbeat"/>, then prints <c>READY pid</c>. Answers each
-/// <c>ping</c> line on stdin with <c>pong N</c> (so a test can tell the process is running, not frozen), <c>gap</c> with
-/// <c>gap MS</c> (the longest stop its heartbeat saw since the last question), <c>gaps</c> with
-/// <c>beats N gaps G1 G2 ...</c> (every gap of 2 ms or more), <c>move</c> with <c>moved</c> once the five threads have
-/// left <see cref="FiveChain"/> and parked again in <see cref="MovedChain"/>, <c>gc</c> with <c>collected</c> after two
-/// full collections, <c>signals</c> with the SIGWINCH and
-/// SIGCONT it received, in order (<c>signals WINCH CONT</c>), and exits when stdin closes or says <c>exit</c>.
+/// <c>ping</c> line on stdin with <c>pong N</c> (so a test can tell the process is running, not frozen); <c>grow</c> starts
+/// two more threads parked in <see cref="GrowChain"/> (answering <c>grown N</c> once they wait: a workload that changes
+/// between two captures); <c>gap</c> answers <c>gap MS</c> (the longest stop its heartbeat saw since the last question),
+/// <c>gaps</c> <c>beats N gaps G1 G2 ...</c> (every gap of 2 ms or more); <c>move</c> answers <c>moved</c> once the
+/// five threads have left <see cref="FiveChain"/> and parked again in <see cref="MovedChain"/>; <c>gc</c> answers
+/// <c>collected</c> after two full collections; <c>signals</c> answers with the SIGWINCH and SIGCONT it handled
+/// (<c>signals WINCH CONT</c>). It exits when stdin closes or says <c>exit</c>. With the argument <c>alloc</c> (and its
+/// options) it runs the <see cref="AllocationWorkload"/> instead.
 /// </summary>
 internal static class Program
 {
@@ -26,7 +28,13 @@ internal static class Program
 
     private static int Main(string[] args)
     {
-        int extra = args is ["--extra", var count] ? int.Parse(count, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        if (args is ["alloc", ..])
+        {
+            return AllocationWorkload.Run(args[1..]);
+        }
+
+        int at = Array.IndexOf(args, "--extra");
+        int extra = at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : 0;
         var threads = new List<Thread>();
         for (int i = 0; i < 5; i++)
         {
@@ -43,6 +51,11 @@ internal static class Program
             threads.Add(Start(ExtraChain.Wait, $"extra-{i}"));
         }
 
+        if (args.Contains("names"))
+        {
+            NamingScenario.StartAndWait();
+        }
+
         Heartbeat heartbeat = Heartbeat.Start();
         using PosixSignalRegistration? winch = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => Record("WINCH"));
         using PosixSignalRegistration? cont = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGCONT, _ => Record("CONT"));
@@ -57,11 +70,24 @@ internal static class Program
         Console.Out.Flush();
 
         int pongs = 0;
+        int grown = 0;
         while (Console.ReadLine() is { } line && line != "exit")
         {
             if (line == "ping")
             {
                 Console.WriteLine($"pong {++pongs}");
+                Console.Out.Flush();
+            }
+            else if (line == "grow")
+            {
+                Thread[] more = [Start(GrowChain.Outer, $"grow-{grown++}"), Start(GrowChain.Outer, $"grow-{grown++}")];
+                threads.AddRange(more);
+                while (more.Any(t => (t.ThreadState & ThreadState.WaitSleepJoin) == 0))
+                {
+                    Thread.Sleep(1);
+                }
+
+                Console.WriteLine($"grown {grown}");
                 Console.Out.Flush();
             }
             else if (line == "gap")
@@ -202,6 +228,15 @@ internal static class ThreeChain
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Second() => Program.Park();
+}
+
+internal static class GrowChain
+{
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Outer() => Inner();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Inner() => Program.Park();
 }
 
 internal static class ExtraChain

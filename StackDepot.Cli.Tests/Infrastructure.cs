@@ -61,11 +61,17 @@ internal static class Cli
 
     public static Task<CliResult> RunAsync(params string[] args) => RunAsync(args, wrapper: null);
 
-    /// <summary>Runs the CLI, optionally under a wrapper command (for example <c>setpriv</c> to drop privileges).</summary>
-    public static async Task<CliResult> RunAsync(string[] args, string[]? wrapper, Action<Process>? started = null)
+    /// <summary>Runs the CLI, optionally under a wrapper command (for example <c>setpriv</c> to drop privileges), from
+    /// another copy of its files (<paramref name="cliDll"/>) and another working directory.</summary>
+    public static async Task<CliResult> RunAsync(string[] args, string[]? wrapper, Action<Process>? started = null, string? cliDll = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        var command = new List<string>(wrapper ?? []) { DotnetHost.Find(), TestPaths.CliDll };
+        if (workingDirectory is not null)
+        {
+            info.WorkingDirectory = workingDirectory;
+        }
+
+        var command = new List<string>(wrapper ?? []) { DotnetHost.Find(), cliDll ?? TestPaths.CliDll };
         command.AddRange(args);
         info.FileName = command[0];
         foreach (string arg in command.Skip(1))
@@ -129,7 +135,7 @@ internal sealed class LineProcess : IDisposable
 {
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
 
-    public LineProcess(string fileName, IEnumerable<string> args)
+    public LineProcess(string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -141,6 +147,11 @@ internal sealed class LineProcess : IDisposable
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         Process = new Process { StartInfo = info };
@@ -210,53 +221,100 @@ internal sealed class LineProcess : IDisposable
 /// The test target: five threads parked in FiveChain, three in ThreeChain. Started once for the collection; the
 /// tests check after every capture that it still answers (it was not left frozen).
 /// </summary>
-public sealed class TargetFixture : IAsyncLifetime
+public sealed class TargetFixture : TargetProcessFixture
+{
+    protected override string[] Arguments => [];
+}
+
+/// <summary>A test target process started once for a fixture: its pid, its <c>READY</c> words, and the running check.</summary>
+public abstract class TargetProcessFixture : IAsyncLifetime
 {
     private LineProcess? _target;
 
     public int Pid { get; private set; }
 
-    public async Task InitializeAsync()
+    /// <summary>The target's arguments.</summary>
+    protected abstract string[] Arguments { get; }
+
+    /// <summary>Starts the target with <paramref name="arguments"/> and waits for its <c>READY pid ...</c> line.</summary>
+    /// <returns>The process and the words after <c>READY</c> (the pid first).</returns>
+    internal static async Task<(LineProcess Process, string[] Words)> StartAsync(string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         Assert.True(File.Exists(TestPaths.TargetDll), "target not built: " + TestPaths.TargetDll);
-        _target = new LineProcess(DotnetHost.Find(), [TestPaths.TargetDll]);
-        string ready = await _target.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
-        Pid = int.Parse(ready["READY ".Length..], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(_target.Process.Id, Pid);
+        var target = new LineProcess(DotnetHost.Find(), [TestPaths.TargetDll, .. arguments], environment);
+        string ready = await target.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        string[] words = ready.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..];
+        Assert.Equal(target.Process.Id, int.Parse(words[0], System.Globalization.CultureInfo.InvariantCulture));
+        return (target, words);
+    }
+
+    public async Task InitializeAsync()
+    {
+        (_target, string[] words) = await StartAsync(Arguments);
+        Pid = _target.Process.Id;
+        OnReady(words);
     }
 
     /// <summary>Asserts the target runs: not stopped, and answers a ping.</summary>
-    public async Task AssertRunningAsync()
+    public Task AssertRunningAsync()
     {
         Assert.NotNull(_target);
-        Assert.False(_target.Process.HasExited, "the target exited");
-        string state = File.ReadLines($"/proc/{Pid}/status").First(l => l.StartsWith("State:", StringComparison.Ordinal));
-        Assert.DoesNotContain("stopped", state, StringComparison.Ordinal);
-        Assert.DoesNotContain("tracing stop", state, StringComparison.Ordinal);
-        await _target.Process.StandardInput.WriteLineAsync("ping");
-        await _target.Process.StandardInput.FlushAsync();
-        string pong = await _target.WaitForLineAsync(l => l.StartsWith("pong ", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
-        Assert.StartsWith("pong ", pong);
+        return TargetChecks.AssertRunningAsync(_target, Pid);
     }
 
     public Task DisposeAsync()
     {
-        if (_target is not null)
-        {
-            try
-            {
-                _target.Process.StandardInput.WriteLine("exit");
-                _target.Process.WaitForExit(5000);
-            }
-            catch (IOException)
-            {
-            }
-
-            _target.Dispose();
-        }
-
+        TargetChecks.Stop(_target);
         return Task.CompletedTask;
     }
+
+    /// <summary>Reads what the target said after <c>READY</c> (the pid first).</summary>
+    protected virtual void OnReady(string[] words)
+    {
+    }
+}
+
+/// <summary>Checks shared by the target fixtures.</summary>
+internal static class TargetChecks
+{
+    /// <summary>Asserts a target runs: not exited, not stopped, and answers a ping with a pong.</summary>
+    public static async Task AssertRunningAsync(LineProcess target, int pid)
+    {
+        Assert.False(target.Process.HasExited, "the target exited");
+        string state = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("State:", StringComparison.Ordinal));
+        Assert.DoesNotContain("stopped", state, StringComparison.Ordinal);
+        Assert.DoesNotContain("tracing stop", state, StringComparison.Ordinal);
+        await target.Process.StandardInput.WriteLineAsync("ping");
+        await target.Process.StandardInput.FlushAsync();
+        string pong = await target.WaitForLineAsync(l => l.StartsWith("pong ", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.StartsWith("pong ", pong);
+    }
+
+    /// <summary>Asks a target to exit (closing its input), then kills it if it does not.</summary>
+    public static void Stop(LineProcess? target)
+    {
+        if (target is null)
+        {
+            return;
+        }
+
+        try
+        {
+            target.Process.StandardInput.WriteLine("exit");
+            target.Process.WaitForExit(5000);
+        }
+        catch (IOException)
+        {
+        }
+
+        target.Dispose();
+    }
+}
+
+/// <summary>The test target in its <c>names</c> scenario: also one thread parked in each code shape of the naming tests.</summary>
+public sealed class NamesTargetFixture : TargetProcessFixture
+{
+    protected override string[] Arguments => ["names"];
 }
 
 /// <summary>All CLI tests share one target and run one after another (only one tracer can attach at a time).</summary>

@@ -27,7 +27,7 @@ public sealed class StacksTests(TargetFixture target) : IAsyncLifetime
         Assert.StartsWith("3 threads (", three[0]);
         Assert.Matches(@"^  thread ids: \d+, \d+, \d+, \d+, \d+$", five[1]);
         Reports.AssertInOrder(five.Skip(2).ToArray(), Reports.Park, Reports.FiveInner, Reports.FiveMiddle, Reports.FiveOuter);
-        Assert.Contains("    StackDepot.Cli.Tests.Target!" + Reports.FiveInner, five);
+        Assert.Contains(five, l => l.StartsWith("    StackDepot.Cli.Tests.Target!" + Reports.FiveInner + "  at ", StringComparison.Ordinal));
         Assert.Contains($"  pid:", result.StdOut, StringComparison.Ordinal);
         Assert.Contains("  process:         StackDepot.Cli.Tests.Target", result.StdOut, StringComparison.Ordinal);
         Assert.DoesNotContain("0x", five[2..].First(l => l.Contains(Reports.FiveInner, StringComparison.Ordinal)), StringComparison.Ordinal);
@@ -142,17 +142,18 @@ public sealed class StacksTests(TargetFixture target) : IAsyncLifetime
         int parkAt = Array.IndexOf(fiveFrames, Reports.Park);
         Assert.True(parkAt >= 0, full.StdOut);
 
-        // Cut just after Park: both chains keep the same innermost frames and merge into one stack of eight.
+        // Cut just after Park: both chains keep the same innermost frames and merge into one stack of eight, which
+        // ends with the (truncated) frame standing for what was left out.
         CliResult result = await Cli.RunAsync("stacks", "--pid", Pid, "--format", "json", "--max-frames", (parkAt + 1).ToString(CultureInfo.InvariantCulture));
         Assert.True(result.ExitCode == 0, result.ToString());
         (JsonElement root, List<JsonStack> stacks) = Reports.ParseJson(result.StdOut);
-        Assert.All(stacks, s => Assert.True(s.Frames.Length <= parkAt + 1));
+        Assert.All(stacks, s => Assert.True(s.Frames.Length <= parkAt + 2));
         string truncated = root.GetProperty("properties").GetProperty("truncated stacks").GetString()!;
         Assert.EndsWith($"(longer than --max-frames {parkAt + 1})", truncated);
         Assert.True(int.Parse(truncated.Split(' ')[0], CultureInfo.InvariantCulture) >= 8, truncated);
         JsonStack parked = Assert.Single(stacks, s => s.Frames.Contains(Reports.Park));
         Assert.Equal(8, parked.Values[0]);
-        Assert.Equal(fiveFrames[..(parkAt + 1)], parked.Frames);
+        Assert.Equal([.. fiveFrames[..(parkAt + 1)], "(truncated)"], parked.Frames);
     }
 
     [Fact]

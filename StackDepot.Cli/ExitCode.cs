@@ -33,6 +33,15 @@ internal enum ExitCode
     /// <summary>Every sample exceeded <c>--timeout</c> (or the demo workload did not get ready in time).</summary>
     Timeout = 9,
 
+    /// <summary>The command given after <c>--</c> could not be started, or exited before its runtime connected.</summary>
+    CommandFailed = 10,
+
+    /// <summary>A capture given to <c>diff</c> is missing, unreadable, corrupt, or neither a JSON report nor a pprof profile.</summary>
+    BadCapture = 11,
+
+    /// <summary>The two captures given to <c>diff</c> hold different kinds of values (thread stacks against allocations).</summary>
+    IncomparableCaptures = 12,
+
     /// <summary>Interrupted by Ctrl-C / SIGINT; the target was released first (a sampling run writes the report of what
     /// it collected before).</summary>
     Canceled = 130,

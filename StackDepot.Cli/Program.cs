@@ -7,6 +7,7 @@ using Serilog.Events;
 using StackDepot.Cli.Commands;
 using StackDepot.Cli.Options;
 using StackDepot.Cli.Output;
+using StackDepot.Pprof;
 using StackDepot.Reporting;
 
 namespace StackDepot.Cli;
@@ -19,7 +20,8 @@ internal static class Program
 {
     /// <summary>The report formats <c>--format</c> offers: the library's, plus one <c>Add</c> per format from another
     /// assembly.</summary>
-    public static ReportFormatRegistry CreateFormats() => ReportFormatRegistry.CreateDefault();
+    public static ReportFormatRegistry CreateFormats() => ReportFormatRegistry.CreateDefault()
+        .Add(new PprofReportFormatter());
 
     /// <summary>The root command with every command below it.</summary>
     public static RootCommand CreateRoot(CliContext context, Option<bool> verbose) =>
@@ -29,8 +31,11 @@ internal static class Program
             PsCommand.Create(context),
             StacksCommand.Create(context),
             TopCommand.Create(context),
+            AllocCommand.Create(context),
+            LeaksCommand.Create(context),
             DumpCommand.Create(context),
             DemoCommand.Create(context),
+            DiffCommand.Create(context),
             MeasureCommand.Create(context),
         };
 

@@ -1,4 +1,5 @@
 using StackDepot.Diagnostics;
+using StackDepot.Reclamation;
 using StackDepot.Storage;
 using StackDepot.Testing;
 
@@ -13,9 +14,11 @@ public sealed unsafe partial class Depot
         Hook?.Invoke(DepotHookPoint.BeforeInsertLock, 0);
         ulong[]? pool = null;
         bool poolIsPersistent = false;
+        bool scanned = false; // at most one scan of the readers per insert
         while (true)
         {
             InsertOutcome outcome;
+            bool firstTimeFull = false;
             lock (_locked.Lock)
             {
                 if (pool != null)
@@ -36,7 +39,7 @@ public sealed unsafe partial class Depot
                     }
                 }
 
-                outcome = TryInsertLocked(bucket, key, frames, get, out uint inserted);
+                outcome = TryInsertLocked(bucket, key, frames, get, scanned, out uint inserted);
                 switch (outcome)
                 {
                     case InsertOutcome.Inserted:
@@ -44,13 +47,9 @@ public sealed unsafe partial class Depot
                         return new StackHandle(inserted);
                     case InsertOutcome.Full:
                         _locked.Drops++;
-                        if (!_locked.CapacityReached)
-                        {
-                            _locked.CapacityReached = true;
-                            DepotEventSource.Log.CapacityReached(Name, _geometry.CapacityBytes);
-                        }
-
-                        return StackHandle.None;
+                        firstTimeFull = !_locked.CapacityReached;
+                        _locked.CapacityReached = true;
+                        break;
                     case InsertOutcome.NeedPersistentPool:
                     case InsertOutcome.NeedRefcountedPool:
                         poolIsPersistent = outcome == InsertOutcome.NeedPersistentPool;
@@ -58,6 +57,26 @@ public sealed unsafe partial class Depot
                         _locked.PoolsInFlight++;
                         break;
                 }
+            }
+
+            if (outcome == InsertOutcome.Full)
+            {
+                if (firstTimeFull)
+                {
+                    // Written after the lock is released: listeners run on this thread and must not run under it.
+                    DepotEventSource.Log.CapacityReached(Name, _geometry.CapacityBytes);
+                }
+
+                return StackHandle.None;
+            }
+
+            if (outcome == InsertOutcome.ScanReaders)
+            {
+                // The oldest freed slot was freed after the last scan: scan the readers, outside the lock, then look
+                // again. Reuse never waits for a reader; at worst this insert carves fresh space.
+                _retired.ScanReaders();
+                scanned = true;
+                continue;
             }
 
             if (outcome == InsertOutcome.WaitForPool)
@@ -85,18 +104,21 @@ public sealed unsafe partial class Depot
     }
 
     /// <summary>Carves or reuses a record for a new stack and publishes it.</summary>
-    private InsertOutcome TryInsertLocked(uint bucket, ulong key, ReadOnlySpan<ulong> frames, bool get, out uint value)
+    private InsertOutcome TryInsertLocked(uint bucket, ulong key, ReadOnlySpan<ulong> frames, bool get, bool scanned, out uint value)
     {
         LockRules.AssertHeld(_locked.Lock);
+        value = 0;
         if (get)
         {
-            if (TryTakeSlotLocked(out uint slot))
+            switch (TryTakeSlotLocked(scanned, out uint slot))
             {
-                value = InitRefcountedLocked(slot, bucket, key, frames, count: 1);
-                return InsertOutcome.Inserted;
+                case SlotOutcome.Taken:
+                    value = InitRefcountedLocked(slot, bucket, key, frames, count: 1);
+                    return InsertOutcome.Inserted;
+                case SlotOutcome.NeedsScan:
+                    return InsertOutcome.ScanReaders;
             }
 
-            value = 0;
             return CanReservePoolLocked(_refcounted.Pools) ? InsertOutcome.NeedRefcountedPool
                 : _locked.PoolsInFlight > 0 ? InsertOutcome.WaitForPool : InsertOutcome.Full;
         }
@@ -111,36 +133,47 @@ public sealed unsafe partial class Depot
 
         if (CanReservePoolLocked(_persistent.Pools))
         {
-            value = 0;
             return InsertOutcome.NeedPersistentPool;
         }
 
-        if (_locked.PoolsInFlight == 0 && TryTakeSlotLocked(out uint fallback))
+        // No room for a persistent pool: a refcounted slot holds the stack, pinned from the start (a new refcounted
+        // pool is reserved for it if the capacity allows one).
+        if (_locked.PoolsInFlight == 0)
         {
-            // No room for persistent pools: a free refcounted slot holds the stack, pinned from the start.
-            value = InitRefcountedLocked(fallback, bucket, key, frames, count: RecordHeader.Saturated);
-            Interlocked.Increment(ref _pinned); // pairs with the Volatile.Read in Snapshot
-            return InsertOutcome.Inserted;
+            switch (TryTakeSlotLocked(scanned, out uint fallback))
+            {
+                case SlotOutcome.Taken:
+                    value = InitRefcountedLocked(fallback, bucket, key, frames, count: RecordHeader.Saturated);
+                    Interlocked.Increment(ref _pinned); // pairs with the Volatile.Read in Snapshot
+                    return InsertOutcome.Inserted;
+                case SlotOutcome.NeedsScan:
+                    return InsertOutcome.ScanReaders;
+            }
         }
 
-        value = 0;
-        return _locked.PoolsInFlight > 0 ? InsertOutcome.WaitForPool : InsertOutcome.Full;
+        return _locked.PoolsInFlight > 0 ? InsertOutcome.WaitForPool
+            : CanReservePoolLocked(_refcounted.Pools) ? InsertOutcome.NeedRefcountedPool
+            : InsertOutcome.Full;
     }
 
     private bool CanReservePoolLocked(PoolTable pools) =>
         pools.CanGrowLocked && _locked.BytesReserved + pools.PoolBytes <= _geometry.CapacityBytes;
 
-    /// <summary>The oldest freed slot if its grace period has passed, else a fresh one. Never waits.</summary>
-    private bool TryTakeSlotLocked(out uint slot)
+    /// <summary>The oldest freed slot if its grace period has passed, else a fresh one. Never waits; asks for a scan
+    /// of the readers (done outside the lock) when the oldest freed slot was freed after the last one.</summary>
+    private SlotOutcome TryTakeSlotLocked(bool scanned, out uint slot)
     {
-        if (_retired.TryTakeReclaimableLocked(out slot))
+        switch (_retired.TryTakeReclaimableLocked(out slot, scanned))
         {
-            _locked.Reused++;
-            Hook?.Invoke(DepotHookPoint.BeforeReuse, _layout.MakeRefcounted(slot, RecordHeader.TagOf(RecordHeader.State(ResolveSlot(slot)))));
-            return true;
+            case GracePeriodQueue.Take.Taken:
+                _locked.Reused++;
+                Hook?.Invoke(DepotHookPoint.BeforeReuse, _layout.MakeRefcounted(slot, RecordHeader.TagOf(RecordHeader.State(ResolveSlot(slot)))));
+                return SlotOutcome.Taken;
+            case GracePeriodQueue.Take.NeedsScan:
+                return SlotOutcome.NeedsScan;
         }
 
-        return _refcounted.TryCarveFreshLocked(out slot);
+        return _refcounted.TryCarveFreshLocked(out slot) ? SlotOutcome.Taken : SlotOutcome.None;
     }
 
     private uint InitRefcountedLocked(uint slot, uint bucket, ulong key, ReadOnlySpan<ulong> frames, uint count)
@@ -172,6 +205,14 @@ public sealed unsafe partial class Depot
         NeedPersistentPool,
         NeedRefcountedPool,
         WaitForPool,
+        ScanReaders,
+    }
+
+    private enum SlotOutcome
+    {
+        None,
+        Taken,
+        NeedsScan,
     }
 
     /// <summary>

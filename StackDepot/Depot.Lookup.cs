@@ -17,6 +17,7 @@ public sealed unsafe partial class Depot
     private uint Find(uint bucket, ulong key, ReadOnlySpan<ulong> frames, bool get, EpochSlot reader)
     {
         Action<DepotHookPoint, uint>? hook = Hook;
+        hook?.Invoke(DepotHookPoint.LookupStart, bucket);
         uint value = Volatile.Read(ref _buckets[bucket]); // acquire: pairs with the Volatile.Write that publishes (InitRecordLocked) or unlinks (UnlinkLocked) a record
         while (value != 0)
         {
@@ -145,9 +146,9 @@ public sealed unsafe partial class Depot
         {
             Pin(record); // a persistent save of a refcounted stack: the record becomes persistent, our reference included
         }
-        else if (get && !HandleLayout.IsRefcounted(value))
+        else if (get && !referenced)
         {
-            MarkHandedOutWithGet(record);
+            MarkHandedOutWithGet(record); // persistent or saturated: a put of this handle is now a legitimate no-op
         }
 
         return true;
@@ -179,7 +180,10 @@ public sealed unsafe partial class Depot
                 return AcquireOutcome.Failed;
             }
 
-            long prior = Interlocked.CompareExchange(ref state, seen + 1, seen); // full fence: pairs with the CAS in Release and Pin; fails if the count or generation moved
+            long next = count + 1 == RecordHeader.Saturated
+                ? RecordHeader.MakeState(RecordHeader.TagOf(seen) | RecordHeader.FlagHandedOutWithGet, RecordHeader.Saturated) // overflow pins, and the references taken with Get may still be put
+                : seen + 1;
+            long prior = Interlocked.CompareExchange(ref state, next, seen); // full fence: pairs with the CAS in Release and Pin; fails if the count or generation moved
             if (prior == seen)
             {
                 if (count + 1 == RecordHeader.Saturated)

@@ -29,7 +29,7 @@ public sealed unsafe partial class Depot
             long persistentState = Volatile.Read(ref RecordHeader.State(persistent)); // acquire: pairs with the Interlocked.Or in MarkHandedOutWithGet
             if ((RecordHeader.TagOf(persistentState) & RecordHeader.FlagHandedOutWithGet) == 0)
             {
-                throw Refused<InvalidOperationException>(handle, "it names a persistent record saved without SaveFlags.Get, so there is no reference to drop");
+                throw Refused<InvalidOperationException>(handle, SavedWithoutGet);
             }
 
             _counters.Of(EpochSlotRegistry.Current.Index).Puts++;
@@ -42,9 +42,15 @@ public sealed unsafe partial class Depot
             throw Refused<ArgumentException>(handle, "it does not name a stack in this depot (forged, or from another depot)");
         }
 
-        if (Release(value, record) == ReleaseOutcome.Stale)
+        ReleaseOutcome released = Release(value, record);
+        if (released == ReleaseOutcome.Stale)
         {
             throw Refused<InvalidOperationException>(handle, "unbalanced put: its record was already freed (a second put, or a put after the last one)");
+        }
+
+        if (released == ReleaseOutcome.NotHandedOutWithGet)
+        {
+            throw Refused<InvalidOperationException>(handle, SavedWithoutGet);
         }
 
         _counters.Of(EpochSlotRegistry.Current.Index).Puts++;
@@ -66,7 +72,9 @@ public sealed unsafe partial class Depot
 
             if (count == RecordHeader.Saturated)
             {
-                return ReleaseOutcome.Pinned;
+                // Never freed: a put is a no-op if a save with Get ever returned this record, a caller error if not
+                // (the record was stored pinned from the start by a save without Get).
+                return (RecordHeader.TagOf(seen) & RecordHeader.FlagHandedOutWithGet) != 0 ? ReleaseOutcome.Pinned : ReleaseOutcome.NotHandedOutWithGet;
             }
 
             hook?.Invoke(DepotHookPoint.PutAfterRead, value);
@@ -95,7 +103,7 @@ public sealed unsafe partial class Depot
         long seen = Volatile.Read(ref state); // acquire: pairs with the CAS in TryAcquire and Release
         while (RecordHeader.CountOf(seen) != RecordHeader.Saturated)
         {
-            long pinned = RecordHeader.MakeState(RecordHeader.TagOf(seen), RecordHeader.Saturated);
+            long pinned = RecordHeader.MakeState(RecordHeader.TagOf(seen) | RecordHeader.FlagHandedOutWithGet, RecordHeader.Saturated); // the references taken with Get may still be put
             long prior = Interlocked.CompareExchange(ref state, pinned, seen); // full fence: pairs with the CAS in TryAcquire and Release; our reference keeps the count above zero
             if (prior == seen)
             {
@@ -122,14 +130,24 @@ public sealed unsafe partial class Depot
     {
         lock (_locked.Lock)
         {
-            UnlinkLocked(value, record);
-
-            // Bump the generation now: from here on, stale handles and stale puts no longer match.
+            // Bump the generation first: from here on, stale handles and stale puts no longer match.
             uint generation = RecordHeader.TagOf(RecordHeader.State(record));
-            Volatile.Write(ref RecordHeader.State(record), RecordHeader.MakeState(generation + 1, 0)); // release: pairs with the acquire reads in TryFetchCore, TryAcquire and Release
+            Volatile.Write(ref RecordHeader.State(record), RecordHeader.MakeState(RecordHeader.NextGeneration(generation), 0)); // release: pairs with the acquire reads in TryFetchCore, TryAcquire and Release
 
-            // Retired after the unlink: the stamp is taken now (see GracePeriodQueue.RetireLocked).
-            _retired.RetireLocked(value & _slotMask);
+            // Unlink, then retire: the stamp is taken after the unlink (see GracePeriodQueue.RetireLocked).
+            if (IsOff(DepotProtections.StampAfterUnlink))
+            {
+                _retired.RetireLocked(value & _slotMask); // broken variant (test-only): stamped while still linked
+                Hook?.Invoke(DepotHookPoint.FreeBetweenUnlinkAndStamp, value);
+                UnlinkLocked(value, record);
+            }
+            else
+            {
+                UnlinkLocked(value, record);
+                Hook?.Invoke(DepotHookPoint.FreeBetweenUnlinkAndStamp, value);
+                _retired.RetireLocked(value & _slotMask);
+            }
+
             _locked.RefcountedFrees++;
             Hook?.Invoke(DepotHookPoint.AfterFree, value);
         }
@@ -142,7 +160,7 @@ public sealed unsafe partial class Depot
     {
         LockRules.AssertHeld(_locked.Lock);
         var frames = new ReadOnlySpan<ulong>(RecordHeader.Frames(record), RecordHeader.SizeOf(RecordHeader.Key(record)));
-        uint bucket = (uint)(FrameHasher.Hash(frames, _seed) >> 32) & _bucketMask;
+        uint bucket = (uint)(_hasher.Hash(frames) >> 32) & _bucketMask;
         ref uint link = ref _buckets[bucket];
         while (link != value)
         {
@@ -168,11 +186,14 @@ public sealed unsafe partial class Depot
             : (Exception)new InvalidOperationException(message));
     }
 
+    private const string SavedWithoutGet = "it names a record saved without SaveFlags.Get (persistent), so there is no reference to drop";
+
     private enum ReleaseOutcome
     {
         Dropped,
         Freed,
         Pinned,
+        NotHandedOutWithGet,
         Stale,
     }
 }

@@ -5,10 +5,20 @@ namespace StackDepot;
 /// <content>The statistics snapshot behind <see cref="GetStats"/> and the depot's metrics.</content>
 public sealed unsafe partial class Depot
 {
+    /// <summary>A snapshot even of a depot disposed meanwhile: its storage lives as long as the object, so the figures
+    /// are still right. For observers that must never throw (the metrics).</summary>
+    internal DepotStats SnapshotForObserver()
+    {
+        DepotStats stats = Snapshot();
+        GC.KeepAlive(this);
+        return stats;
+    }
+
     private DepotStats Snapshot()
     {
         Hook?.Invoke(DepotHookPoint.StatsSnapshot, 0);
         var (saves, hits, truncated, puts) = _counters.Snapshot();
+        _retired.ScanReaders(); // outside the lock: WaitingForGracePeriod is then as of now
         lock (_locked.Lock)
         {
             long slotBytes = (long)_refcounted.SlotWords * sizeof(ulong);

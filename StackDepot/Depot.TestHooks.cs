@@ -38,12 +38,18 @@ public sealed unsafe partial class Depot
         get => DepotTestControls.HookOf(_test);
     }
 
+    /// <summary>Runs the test hook, if any, at <paramref name="point"/> (for the depot's helpers outside this class).</summary>
+    internal void RunTestHook(DepotHookPoint point, uint value = 0) => Hook?.Invoke(point, value);
+
     /// <summary>True when a test switched <paramref name="protection"/> off (never outside test processes).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool IsOff(DepotProtections protection) => DepotTestControls.IsOff(_test, protection);
 
     /// <summary>Test-only: holds the insert lock until the returned scope is disposed (proves lookups take no lock).</summary>
     internal Lock.Scope HoldInsertLock() => _locked.Lock.EnterScope();
+
+    /// <summary>Test-only: true when the calling thread holds the insert lock.</summary>
+    internal bool InsertLockHeldByCurrentThread => _locked.Lock.IsHeldByCurrentThread;
 
     /// <summary>Test-only: true when the handle names a refcounted (evictable) record.</summary>
     internal static bool IsRefcountedHandle(StackHandle handle) => HandleLayout.IsRefcounted(handle.Value);
@@ -59,7 +65,7 @@ public sealed unsafe partial class Depot
 
     /// <summary>Test-only: the bucket a stack hashes to.</summary>
     internal uint BucketOf(ReadOnlySpan<ulong> frames) =>
-        (uint)(FrameHasher.Hash(frames.Length > _maxFrames ? frames[.._maxFrames] : frames, _seed) >> 32) & _bucketMask;
+        (uint)(_hasher.Hash(frames.Length > _maxFrames ? frames[.._maxFrames] : frames) >> 32) & _bucketMask;
 
     /// <summary>Test-only: handle values of the records linked in a bucket, head first (taken under the lock).</summary>
     internal List<uint> ChainOf(uint bucket)

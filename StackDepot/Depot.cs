@@ -59,6 +59,7 @@ public sealed unsafe partial class Depot : IDisposable
     private readonly uint* _buckets;
     private readonly uint _bucketMask;
     private readonly ulong _seed;
+    private readonly FrameHasher _hasher;
     private readonly int _maxFrames;
     private readonly HandleLayout _layout;
     private readonly uint _slotMask;
@@ -93,11 +94,12 @@ public sealed unsafe partial class Depot : IDisposable
         Name = options.Name ?? "default";
         _maxFrames = _geometry.MaxFrames;
         _seed = options.HashSeed ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(sizeof(ulong)));
+        _hasher = new FrameHasher(_seed);
 
         _persistent = new PersistentArena(_geometry.PersistentPoolShift, _geometry.PersistentMaxPools, _locked.Lock);
         _refcounted = new RefcountedArena(_geometry.RecordWords, _geometry.SlotsPerPoolShift, _geometry.RefcountedMaxPools, _locked.Lock);
         _layout = _geometry.Layout;
-        _epochs = new EpochDomain();
+        _epochs = new EpochDomain(_test);
         _retired = new GracePeriodQueue(_epochs, _locked.Lock, _test);
 
         _persistentPools = _persistent.Pools.Pointers;
@@ -157,7 +159,7 @@ public sealed unsafe partial class Depot : IDisposable
         }
 
         bool get = (flags & SaveFlags.Get) != 0;
-        ulong hash = FrameHasher.Hash(frames, _seed);
+        ulong hash = _hasher.Hash(frames);
         uint bucket = (uint)(hash >> 32) & _bucketMask;
         ulong key = RecordHeader.MakeKey((uint)hash, frames.Length);
 

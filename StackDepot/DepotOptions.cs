@@ -10,11 +10,13 @@ public sealed class DepotOptions
 
     /// <summary>Upper bound on the bytes of record storage (pools) the depot may reserve (default 256 MiB).
     /// When it is reached, saves that need new space return <see cref="StackHandle.None"/> and are counted in
-    /// <see cref="DepotStats.Drops"/>; every stored stack stays intact. Range: one pool .. 16 GiB.</summary>
+    /// <see cref="DepotStats.Drops"/>; every stored stack stays intact. Range: at least <see cref="PoolBytes"/> and
+    /// one record of <see cref="MaxFrames"/> frames (24 bytes + 8 per frame), at most 16 GiB.</summary>
     public long CapacityBytes { get; set; } = 256L << 20;
 
     /// <summary>Bytes in one storage pool (default 64 KiB). Pools are allocated on demand, outside the insert
-    /// lock. Rounded up so that a pool holds at least a few maximum-size records.</summary>
+    /// lock. Rounded up so that a pool holds at least a few maximum-size records, and down again if that would not fit
+    /// <see cref="CapacityBytes"/>.</summary>
     public int PoolBytes { get; set; } = 64 << 10;
 
     /// <summary>Number of hash buckets, a power of two; 0 (the default) picks one bucket per 256 bytes of

@@ -21,10 +21,10 @@ public sealed class ArgumentTests : IDisposable
     [InlineData("stacks", "--pid", "1", "--name", "x")]
     [InlineData("stacks", "--pid", "1", "--samples", "0")]
     [InlineData("stacks", "--pid", "1", "--interval", "-1")]
-    [InlineData("stacks", "--pid", "1", "--format", "pprof")]
+    [InlineData("stacks", "--pid", "1", "--format", "xml")]
     [InlineData("stacks", "--pid", "1", "--group-by", "line")]
     [InlineData("stacks", "--pid", "1", "--max-frames", "0")]
-    [InlineData("stacks", "--pid", "1", "--max-frames", "65537")]
+    [InlineData("stacks", "--pid", "1", "--max-frames", "65536")] // one frame is kept for the (truncated) marker
     [InlineData("stacks", "--pid", "1", "--top", "-1")]
     [InlineData("stacks", "--pid", "1", "--timeout", "0")]
     [InlineData("stacks", "--pid", "nope")]
@@ -49,7 +49,7 @@ public sealed class ArgumentTests : IDisposable
     [InlineData("give a target: --pid N, --name NAME or --dump FILE", "stacks")]
     [InlineData("give only one target: --pid N, --name NAME or --dump FILE", "stacks", "--pid", "1", "--dump", "x.core")]
     [InlineData("give a target: --pid N or --name NAME", "dump", "-o", "x.core")]
-    [InlineData("--max-frames must be between 1 and 65536, not 0", "stacks", "--pid", "1", "--max-frames", "0")]
+    [InlineData("--max-frames must be between 1 and 65535, not 0", "stacks", "--pid", "1", "--max-frames", "0")]
     [InlineData("--samples must be at least 1, not 0", "stacks", "--pid", "1", "--samples", "0")]
     [InlineData("(see 'stackdepot stacks --help')", "stacks", "--pid", "1", "--bogus")]
     public async Task Usage_errors_say_what_is_wrong(string message, params string[] args)

@@ -26,7 +26,25 @@ public sealed class FormatOptionTests
         }
 
         Assert.Contains("proto: the proto format (binary)", result.StdOut, StringComparison.Ordinal);
-        Assert.Contains("all for folded, speedscope, proto", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("all for folded, speedscope, pprof, proto", result.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_cli_offers_pprof_from_its_own_assembly_as_a_binary_format_that_keeps_all_stacks()
+    {
+        IReportFormatter pprof = Program.CreateFormats().Get("pprof");
+        Assert.IsType<StackDepot.Pprof.PprofReportFormatter>(pprof);
+        Assert.True(pprof.IsBinary && pprof.KeepsAllStacks);
+        foreach (string command in new[] { "stacks", "demo" })
+        {
+            CliResult help = await InProcessCli.RunAsync(command, "--help");
+            Assert.Contains($"pprof: {pprof.Description} (binary)", help.StdOut, StringComparison.Ordinal);
+        }
+
+        // Binary data is refused on a terminal before the target is touched.
+        CliResult terminal = await InProcessCli.RunAsync(new TestConsole(outputRedirected: false), null, "stacks", "--pid", "999999", "--format", "pprof");
+        Assert.Equal(2, terminal.ExitCode);
+        Assert.Contains("binary", terminal.StdErr, StringComparison.Ordinal);
     }
 
     [Fact]

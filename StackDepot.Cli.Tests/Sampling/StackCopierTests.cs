@@ -124,7 +124,7 @@ public sealed class StackCopierTests
                 ProcessCopy copy = copier.Copy(threads.Select(t => new CopyTarget(t, 0)).ToArray(), TimeSpan.Zero);
                 Assert.Empty(copy.Threads);
                 Assert.All(copy.Unreadable, u => Assert.StartsWith("did not stop within 0 ms (state ", u.Reason));
-                Assert.Equal(threads.Length, copy.Unreadable.Count);
+                Assert.Equal(threads.Length, copy.Unreadable.Count + copy.Exited); // a runtime thread may end meanwhile
                 late = copy.LeftToRelease > 0;
             }
 

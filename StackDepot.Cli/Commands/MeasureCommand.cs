@@ -44,8 +44,8 @@ internal static class MeasureCommand
             }
 
             int target = pid.Value;
-            using var depot = new Depot(new DepotOptions { MaxFrames = 256 });
-            var frames = new ClrFrameTable(GroupBy.Method, runtimeFrames: false);
+            using var depot = new Depot(new DepotOptions { MaxFrames = 257 }); // 256 frames and the (truncated) marker
+            using var frames = new ClrFrameTable(GroupBy.Method, runtimeFrames: false);
             var walker = new StackWalker(frames, 256);
             var builder = new StackReportBuilder(depot, [ReportValueType.Samples], frames.Get);
             var plain = new List<double>();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using StackDepot.Cli.Options;
 using StackDepot.Cli.Output;
@@ -60,8 +61,9 @@ internal static class StacksCommand
             context.Log.Warning("A dump holds one snapshot; --samples, --duration and --rate are ignored");
         }
 
-        using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames + StackShaper.ExtraFrames, Name = "stackdepot-cli" });
+        using var depot = new Depot(new DepotOptions { MaxFrames = SampledTarget.DepotFrames(sampling), Name = "stackdepot-cli" });
         var builder = sampled.CreateBuilder(depot, plan.MaxSamples == 1 ? ReportValueType.Threads : ReportValueType.Samples);
+        DateTimeOffset started = DateTimeOffset.UtcNow;
         SampleRunStats stats = await SampleProgress.RunAsync(context.Console, plan, settings.Quiet, progress =>
             StackSampler.RunAsync(source, plan, builder, sampled.Shaper, progress, context.Log, cancellation)).ConfigureAwait(false);
         if (stats.Taken == 0)
@@ -85,7 +87,15 @@ internal static class StacksCommand
                 ReportPercent(stats.StoppedFraction), Milliseconds(stats.FrozenMedian));
         }
 
-        StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties);
+        StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties) with
+        {
+            Producer = CliVersion.Producer,
+            StartTime = dumpPath is null ? started : null,
+            Duration = dumpPath is null ? stats.Elapsed : null,
+            PeriodType = ReportValueType.Threads,
+            Period = 1, // every thread of every snapshot is counted
+            ThreadNames = sampled.ThreadNamesOf(stats.Threads),
+        };
         context.Log.Debug("{Distinct} distinct stacks, depot: {Stats}", builder.DistinctStacks, depot.GetStats());
         output.Write(stream => StackReportWriter.Write(result, settings.Report.Formatter, stream));
         if (stats.Interrupted)

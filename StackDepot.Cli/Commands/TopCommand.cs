@@ -59,7 +59,7 @@ internal static class TopCommand
     {
         using SampledTarget sampled = SampledTarget.Open(selection, sampling, context.Log);
         string title = $"stackdepot top: {sampled.ProcessName} (pid {sampled.Pid})";
-        using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames + StackShaper.ExtraFrames, Name = "stackdepot-top" });
+        using var depot = new Depot(new DepotOptions { MaxFrames = SampledTarget.DepotFrames(sampling), Name = "stackdepot-top" });
         StackReportBuilder builder = sampled.CreateBuilder(depot, ReportValueType.Samples);
         bool live = !context.Console.IsOutputRedirected;
         var notes = new MessageListSink(capacity: 5);

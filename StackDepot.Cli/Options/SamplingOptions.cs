@@ -4,7 +4,7 @@ using StackDepot.Cli.Sampling;
 namespace StackDepot.Cli.Options;
 
 /// <summary>Snapshot options: <c>--samples</c>, <c>--interval</c>, <c>--duration</c>, <c>--rate</c>, <c>--engine</c>,
-/// <c>--max-frames</c>, <c>--runtime-frames</c>, <c>--group-by</c>, <c>--timeout</c>.</summary>
+/// <c>--max-frames</c>, <c>--runtime-frames</c>, <c>--raw-names</c>, <c>--group-by</c>, <c>--timeout</c>.</summary>
 internal sealed class SamplingOptions
 {
     private readonly int? _defaultSamples;
@@ -71,12 +71,20 @@ internal sealed class SamplingOptions
 
     public Option<int> MaxFrames { get; } = CommonOptions.Range(new Option<int>("--max-frames")
     {
-        Description = "Keep at most N frames per stack (innermost); no fixed ceiling",
+        Description = "Keep at most N frames per stack (innermost); a longer stack ends with a (truncated) frame",
         DefaultValueFactory = _ => 256,
         HelpName = "N",
-    }, 1, 65536);
+    }, 1, 65535);
 
-    public Option<bool> RuntimeFrames { get; } = new("--runtime-frames") { Description = "Include runtime frames (helper, transition and other explicit frames)" };
+    public Option<bool> RuntimeFrames { get; } = new("--runtime-frames")
+    {
+        Description = "Include runtime frames (helper, transition and other explicit frames) and the async plumbing (state machine start, execution context, task dispatch)",
+    };
+
+    public Option<bool> RawNames { get; } = new("--raw-names")
+    {
+        Description = "Print methods exactly as the runtime names them (compiler-generated names, metadata type names) instead of as they were written",
+    };
 
     public Option<string> GroupBy { get; } = new Option<string>("--group-by")
     {
@@ -96,7 +104,7 @@ internal sealed class SamplingOptions
     /// <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Samples, Interval, Duration, Rate, Engine, MaxFrames, RuntimeFrames, GroupBy, Timeout })
+        foreach (Option option in new Option[] { Samples, Interval, Duration, Rate, Engine, MaxFrames, RuntimeFrames, RawNames, GroupBy, Timeout })
         {
             command.Add(option);
         }
@@ -135,6 +143,7 @@ internal sealed class SamplingOptions
             Engine = parse.GetValue(Engine) == "clrmd-suspend" ? SamplingEngine.ClrMdSuspend : SamplingEngine.ClrMd,
             MaxFrames = parse.GetValue(MaxFrames),
             RuntimeFrames = parse.GetValue(RuntimeFrames),
+            RawNames = parse.GetValue(RawNames),
             GroupBy = parse.GetValue(GroupBy) switch
             {
                 "frame" => Sampling.GroupBy.Frame,

@@ -20,11 +20,14 @@ internal sealed record SamplingSettings
     /// <summary>The engine for live processes.</summary>
     public SamplingEngine Engine { get; init; } = SamplingEngine.ClrMd;
 
-    /// <summary>Frames kept per stack, the innermost ones.</summary>
+    /// <summary>Frames kept per stack, the innermost ones (a cut stack then ends with a <c>(truncated)</c> frame).</summary>
     public int MaxFrames { get; init; } = 256;
 
-    /// <summary>Whether runtime (helper, transition, native) frames are kept.</summary>
+    /// <summary>Whether runtime (helper, transition, native) frames and the async plumbing are kept.</summary>
     public bool RuntimeFrames { get; init; }
+
+    /// <summary>Whether methods print as the runtime names them rather than as they were written.</summary>
+    public bool RawNames { get; init; }
 
     /// <summary>How frames are keyed: by method or by exact address.</summary>
     public GroupBy GroupBy { get; init; } = GroupBy.Method;

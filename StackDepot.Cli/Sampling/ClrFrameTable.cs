@@ -5,107 +5,190 @@ using StackDepot.Reporting;
 namespace StackDepot.Cli.Sampling;
 
 /// <summary>
-/// Turns ClrMD frames into 64-bit frame ids for the depot and symbolizes each distinct id once, while the target is
-/// attached (ClrMD reads names from the target's memory). Ids: the MethodDesc address (group by method) or the
-/// instruction pointer (group by frame); runtime frames get a tagged index of their interned name.
+/// Turns ClrMD frames into 64-bit frame ids for the depot, reading each distinct id's method once while the target is
+/// attached (ClrMD reads names from the target's memory), and names ids when a report is built, after the target is
+/// released (metadata and PDBs are read from disk then). Ids: the MethodDesc address (group by method) or the
+/// instruction pointer (group by frame); runtime frames and the <c>(truncated)</c> marker get a tagged index of their
+/// interned name. A frame prints its source line when all its addresses were on that one line (always so when grouping
+/// by frame), else its file alone.
 /// </summary>
-internal sealed class ClrFrameTable(GroupBy groupBy, bool runtimeFrames)
+internal sealed class ClrFrameTable : IDisposable
 {
+    /// <summary>The name of the frame that ends a stack cut at <c>--max-frames</c>, standing for the frames left out
+    /// (so that folded stacks and flame graphs show no false root).</summary>
+    public const string TruncatedName = "(truncated)";
+
     /// <summary>Tag of ids that are not addresses (runtime frames); user-space addresses never have the top byte set.</summary>
     private const ulong SyntheticTag = 0xff00_0000_0000_0000;
 
-    private readonly Dictionary<ulong, ReportFrame> _frames = [];
-    private readonly Dictionary<string, ulong> _syntheticIds = new(StringComparer.Ordinal);
+    /// <summary>Distinct IL offsets kept per frame: two already tell that a method-grouped frame has no one line.</summary>
+    private const int MaxLinesPerFrame = 64;
 
-    /// <summary>How many frames were symbolized (each distinct id once).</summary>
+    private readonly Dictionary<ulong, Entry> _frames = [];
+    private readonly Dictionary<string, ulong> _syntheticIds = new(StringComparer.Ordinal);
+    private readonly Dictionary<ulong, int> _ilOffsetByAddress = [];
+    private readonly ClrFrameNamer _namer;
+
+    /// <summary>Creates a table.</summary>
+    /// <param name="groupBy">How frames are keyed.</param>
+    /// <param name="runtimeFrames">Keep runtime frames and the async plumbing (<c>--runtime-frames</c>).</param>
+    /// <param name="rawNames">Print the runtime's method signatures unchanged (<c>--raw-names</c>).</param>
+    /// <param name="fileSystemRoot">Prefix that makes the target's module paths readable here; null for none.</param>
+    public ClrFrameTable(GroupBy groupBy, bool runtimeFrames, bool rawNames = false, string? fileSystemRoot = null)
+    {
+        GroupBy = groupBy;
+        RuntimeFrames = runtimeFrames;
+        _namer = new ClrFrameNamer(rawNames, fileSystemRoot);
+    }
+
+    /// <summary>How many frames were named (each distinct id once).</summary>
     public int Symbolized => _frames.Count;
 
-    public GroupBy GroupBy { get; } = groupBy;
+    public GroupBy GroupBy { get; }
 
-    public bool RuntimeFrames { get; } = runtimeFrames;
+    public bool RuntimeFrames { get; }
 
-    /// <summary>The id of <paramref name="frame"/>, symbolizing it on first sight; false for frames left out.</summary>
-    public bool TryIdentify(ClrStackFrame frame, out ulong id)
+    /// <summary>The id of the <see cref="TruncatedName"/> marker frame.</summary>
+    public ulong TruncatedId => Synthetic(TruncatedName);
+
+    /// <summary>The id of <paramref name="frame"/>, naming it on first sight; false for frames left out (runtime
+    /// frames and async plumbing, unless <see cref="RuntimeFrames"/>).</summary>
+    /// <param name="frame">The frame.</param>
+    /// <param name="isReturnAddress">The frame waits for a call to return (see <see cref="ClrFrameNamer.TryGetILOffset"/>).</param>
+    /// <param name="id">The frame id.</param>
+    /// <param name="method">For a managed frame, how its method reads; null for runtime frames.</param>
+    public bool TryIdentify(ClrStackFrame frame, bool isReturnAddress, out ulong id, out ClrMethodName? method)
     {
-        ClrMethod? method = frame.Method;
-        if (frame.Kind == ClrStackFrameKind.ManagedMethod && method is not null)
+        ClrMethod? clrMethod = frame.Method;
+        if (frame.Kind == ClrStackFrameKind.ManagedMethod && clrMethod is not null)
         {
-            id = GroupBy == GroupBy.Method ? method.MethodDesc : frame.InstructionPointer;
-            if (!_frames.ContainsKey(id))
+            ulong ip = frame.InstructionPointer;
+            id = GroupBy == GroupBy.Method ? clrMethod.MethodDesc : ip;
+            if (!_frames.TryGetValue(id, out Entry? entry))
             {
-                _frames.Add(id, SymbolizeManaged(method, frame.InstructionPointer));
+                entry = new Entry(_namer.Read(clrMethod), GroupBy == GroupBy.Method ? null : ClrFrameNamer.CodeOffset(ip, clrMethod.HotColdInfo), GroupBy == GroupBy.Method ? 0 : ip);
+                _frames.Add(id, entry);
+            }
+
+            method = entry.Method;
+            if (method!.IsPlumbing && !RuntimeFrames)
+            {
+                return false;
+            }
+
+            // Each address is mapped once (a read of the target's code map); later snapshots find it here.
+            ulong address = isReturnAddress ? ip - 1 : ip;
+            if (!_ilOffsetByAddress.TryGetValue(address, out int ilOffset))
+            {
+                ilOffset = ClrFrameNamer.TryGetILOffset(clrMethod, ip, isReturnAddress, out int found) ? found : -1;
+                _ilOffsetByAddress.Add(address, ilOffset);
+            }
+
+            if (ilOffset >= 0 && entry.ILOffsets.Count < MaxLinesPerFrame)
+            {
+                entry.ILOffsets.Add(ilOffset);
             }
 
             return true;
         }
 
+        method = null;
         if (!RuntimeFrames)
         {
             id = 0;
             return false;
         }
 
-        string name = frame.Kind == ClrStackFrameKind.Runtime
+        string runtimeName = frame.Kind == ClrStackFrameKind.Runtime
             ? "[" + (frame.FrameName ?? "runtime frame") + "]"
             : "[" + (frame.Thread?.Runtime.GetJitHelperFunctionName(frame.InstructionPointer) ?? "native") + "]";
         if (frame.Kind != ClrStackFrameKind.Runtime && GroupBy == GroupBy.Frame)
         {
-            name += " 0x" + frame.InstructionPointer.ToString("x", CultureInfo.InvariantCulture);
+            runtimeName += " 0x" + frame.InstructionPointer.ToString("x", CultureInfo.InvariantCulture);
         }
 
-        if (!_syntheticIds.TryGetValue(name, out id))
-        {
-            id = SyntheticTag | (uint)_syntheticIds.Count;
-            _syntheticIds.Add(name, id);
-            _frames.Add(id, new ReportFrame(name));
-        }
-
+        id = Synthetic(runtimeName);
         return true;
     }
 
-    /// <summary>The frame of an id returned by <see cref="TryIdentify"/>.</summary>
-    public ReportFrame Get(ulong id) =>
-        _frames.TryGetValue(id, out ReportFrame? frame)
-            ? frame
-            : new ReportFrame("0x" + id.ToString("x", CultureInfo.InvariantCulture), null, id);
-
-    private ReportFrame SymbolizeManaged(ClrMethod method, ulong ip)
+    /// <summary>The frame of an id returned by <see cref="TryIdentify"/> or <see cref="TruncatedId"/> (call it after
+    /// the target is released: it reads assembly metadata and PDBs from disk).</summary>
+    public ReportFrame Get(ulong id)
     {
-        string name = method.Signature ?? ((method.Type?.Name ?? "?") + "." + (method.Name ?? "?"));
-        string? module = ModuleName(method.Type?.Module);
-        if (GroupBy == GroupBy.Method)
+        if (!_frames.TryGetValue(id, out Entry? entry))
         {
-            return new ReportFrame(name, module);
+            return new ReportFrame("0x" + id.ToString("x", CultureInfo.InvariantCulture), null, id);
         }
 
-        HotColdRegions regions = method.HotColdInfo;
-        ulong start = ip >= regions.HotStart && ip < regions.HotStart + regions.HotSize ? regions.HotStart
-            : regions.ColdSize > 0 && ip >= regions.ColdStart ? regions.ColdStart
-            : method.NativeCode;
-        if (start != 0 && ip >= start)
+        if (entry.Method is not { } method)
         {
-            name += " + 0x" + (ip - start).ToString("x", CultureInfo.InvariantCulture);
+            return new ReportFrame(entry.SyntheticName!);
         }
 
-        return new ReportFrame(name, module, ip);
+        // Method: the name without offset, what per-function formats (pprof) group by; MethodLine: where it starts.
+        string text = _namer.Text(method);
+        (string? file, int line) = Line(entry);
+        return new ReportFrame(entry.Offset is null ? text : text + " " + entry.Offset, method.Module, entry.Address, file, line)
+        {
+            Method = text,
+            MethodLine = _namer.FindLine(method, 0).Line,
+        };
     }
 
-    private static string? ModuleName(ClrModule? module)
+    /// <summary>Closes the PDB readers.</summary>
+    public void Dispose() => _namer.Dispose();
+
+    // The line every address of the frame was on; only the file when they were on several lines.
+    private (string? File, int Line) Line(Entry entry)
     {
-        if (module is null)
+        string? file = null;
+        int line = 0;
+        foreach (int ilOffset in entry.ILOffsets)
         {
-            return null;
+            (string? f, int l) = _namer.FindLine(entry.Method!, ilOffset);
+            if (f is null)
+            {
+                continue;
+            }
+
+            if (file is null)
+            {
+                (file, line) = (f, l);
+            }
+            else if (f != file || l != line)
+            {
+                return (f == file ? file : null, 0); // several lines merged into one frame: no line is the line
+            }
         }
 
-        string? path = module.Name ?? module.AssemblyName;
-        if (string.IsNullOrEmpty(path))
+        return (file, line);
+    }
+
+    /// <summary>The id of a frame that is only a name (a runtime frame, the truncation marker, a frame the sampler adds
+    /// such as a thread's label), interned on first use.</summary>
+    public ulong Synthetic(string name)
+    {
+        if (!_syntheticIds.TryGetValue(name, out ulong id))
         {
-            return module.IsDynamic ? "dynamic" : null;
+            id = SyntheticTag | (uint)_syntheticIds.Count;
+            _syntheticIds.Add(name, id);
+            _frames.Add(id, new Entry(null, null, 0) { SyntheticName = name });
         }
 
-        string file = Path.GetFileName(path);
-        return file.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".exe", StringComparison.OrdinalIgnoreCase)
-            ? file[..^4]
-            : file;
+        return id;
+    }
+
+    /// <summary>A frame: its method (null for runtime frames and markers), offset, and the IL offsets seen in it.</summary>
+    private sealed class Entry(ClrMethodName? method, string? offset, ulong address)
+    {
+        public ClrMethodName? Method { get; } = method;
+
+        public string? Offset { get; } = offset;
+
+        public ulong Address { get; } = address;
+
+        public string? SyntheticName { get; init; }
+
+        public HashSet<int> ILOffsets { get; } = [];
     }
 }

@@ -13,14 +13,13 @@ namespace StackDepot.Cli.Sampling;
 internal sealed class SampledTarget : IDisposable
 {
     private readonly ClrFrameTable _frames;
-    private readonly SyntheticFrames _synthetic = new();
 
     private SampledTarget(IStackSource source, ClrFrameTable frames, SamplingPlan plan, GroupBy groupBy, int pid, string processName)
     {
         Source = source;
         _frames = frames;
         Plan = plan;
-        Shaper = new StackShaper(groupBy, _synthetic);
+        Shaper = new StackShaper(groupBy, frames.Synthetic);
         Pid = pid;
         ProcessName = processName;
     }
@@ -45,18 +44,24 @@ internal sealed class SampledTarget : IDisposable
     public static SampledTarget Open(TargetSelection target, SamplingSettings sampling, ILogger log)
     {
         // --group-by thread-name keys frames by method; the thread's root frame is added by the shaper.
-        var frames = new ClrFrameTable(sampling.GroupBy == GroupBy.Frame ? GroupBy.Frame : GroupBy.Method, sampling.RuntimeFrames);
-        var walker = new StackWalker(frames, sampling.MaxFrames);
+        GroupBy keys = sampling.GroupBy == GroupBy.Frame ? GroupBy.Frame : GroupBy.Method;
         var budget = TimeSpan.FromMilliseconds(sampling.TimeoutMs);
         if (target.DumpPath is { } dump)
         {
             DumpSource.Check(dump);
-            return new SampledTarget(new DumpSource(dump, walker), frames, new SamplingPlan(1, TimeSpan.Zero, null, budget), sampling.GroupBy, 0, string.Empty);
+            var dumpFrames = new ClrFrameTable(keys, sampling.RuntimeFrames, sampling.RawNames);
+            return new SampledTarget(new DumpSource(dump, new StackWalker(dumpFrames, sampling.MaxFrames)), dumpFrames,
+                new SamplingPlan(1, TimeSpan.Zero, null, budget), sampling.GroupBy, 0, string.Empty);
         }
 
         int pid = DotNetProcess.Resolve(target.Pid, target.Name);
         DotNetProcess.CheckCanAttach(pid);
         string processName = DotNetProcess.Describe(pid)?.Name ?? "?";
+
+        // The target's files (assemblies, PDBs) as it sees them, also inside a container.
+        string? root = OperatingSystem.IsLinux() ? $"/proc/{DotNetProcess.Text(pid)}/root" : null;
+        var frames = new ClrFrameTable(keys, sampling.RuntimeFrames, sampling.RawNames, root);
+        var walker = new StackWalker(frames, sampling.MaxFrames);
         IStackSource source;
         if (sampling.Engine == SamplingEngine.ClrMd && StackCopySource.IsSupported)
         {
@@ -76,9 +81,12 @@ internal sealed class SampledTarget : IDisposable
         return new SampledTarget(source, frames, plan, sampling.GroupBy, pid, processName);
     }
 
+    /// <summary>Frames a counted stack may hold: <c>--max-frames</c>, the <c>(truncated)</c> marker and the shaper's.</summary>
+    public static int DepotFrames(SamplingSettings sampling) => sampling.MaxFrames + 1 + StackShaper.ExtraFrames;
+
     /// <summary>A report builder over <paramref name="depot"/> that names frames (the engine's and the shaper's) and threads.</summary>
     public StackReportBuilder CreateBuilder(Depot depot, ReportValueType valueType) =>
-        new(depot, [valueType], id => _synthetic.TryGet(id, out ReportFrame frame) ? frame : Source.GetFrame(id))
+        new(depot, [valueType], Source.GetFrame)
         {
             DescribeThread = id => Source.DescribeThread(id) is { } thread ? new ReportThread(thread.ThreadId, thread.Name, thread.KindText) : null,
         };
@@ -86,6 +94,13 @@ internal sealed class SampledTarget : IDisposable
     /// <summary>Frames symbolized so far.</summary>
     public int Symbolized => _frames.Symbolized;
 
-    /// <summary>Releases the target.</summary>
-    public void Dispose() => Source.Dispose();
+    /// <summary>The names of <paramref name="threadIds"/>, for formats that label samples with them (pprof).</summary>
+    public Dictionary<int, string> ThreadNamesOf(IEnumerable<int> threadIds) => threadIds.ToDictionary(t => t, t => Source.DescribeThread(t).Name);
+
+    /// <summary>Releases the target and the frame table's files.</summary>
+    public void Dispose()
+    {
+        Source.Dispose();
+        _frames.Dispose();
+    }
 }

@@ -9,8 +9,8 @@ namespace StackDepot.Cli.Sampling;
 /// pool (<c>(thread worker-*)</c>). Added frames are in parentheses; the runtime's own frames are in brackets.
 /// </summary>
 /// <param name="groupBy">How stacks are grouped.</param>
-/// <param name="synthetic">Where the added frames are interned.</param>
-internal sealed partial class StackShaper(GroupBy groupBy, SyntheticFrames synthetic)
+/// <param name="intern">The id of an added frame's name (<see cref="ClrFrameTable.Synthetic"/>).</param>
+internal sealed partial class StackShaper(GroupBy groupBy, Func<string, ulong> intern)
 {
     /// <summary>The root of stacks without managed frames.</summary>
     public const string NoManagedFrames = "(no managed frames)";
@@ -27,8 +27,8 @@ internal sealed partial class StackShaper(GroupBy groupBy, SyntheticFrames synth
         _buffer.Clear();
         if (stack.Frames.Length == 0)
         {
-            _buffer.Add(synthetic.IdOf("(thread " + thread.Name + (thread.Kind == ThreadKind.Other ? ")" : ", " + thread.KindText + ")")));
-            _buffer.Add(synthetic.IdOf(NoManagedFrames));
+            _buffer.Add(intern("(thread " + thread.Name + (thread.Kind == ThreadKind.Other ? ")" : ", " + thread.KindText + ")")));
+            _buffer.Add(intern(NoManagedFrames));
         }
         else
         {
@@ -37,7 +37,7 @@ internal sealed partial class StackShaper(GroupBy groupBy, SyntheticFrames synth
 
         if (groupBy == GroupBy.ThreadName)
         {
-            _buffer.Add(synthetic.IdOf("(thread " + PoolName(thread.Name) + ")"));
+            _buffer.Add(intern("(thread " + PoolName(thread.Name) + ")"));
         }
 
         return System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_buffer);

@@ -3,7 +3,12 @@ using Microsoft.Diagnostics.Runtime;
 
 namespace StackDepot.Cli.Sampling;
 
-/// <summary>Walks the managed threads of a runtime into frame ids, with the guards ClrMD needs.</summary>
+/// <summary>
+/// Walks the managed threads of a runtime into frame ids, with the guards ClrMD needs. Unless runtime frames are
+/// asked for, the async plumbing is left out and an async method's stub is folded into the state machine it starts;
+/// a stack longer than <see cref="MaxFrames"/> keeps its innermost frames and ends with the
+/// <see cref="ClrFrameTable.TruncatedName"/> frame (so a stack holds up to <see cref="MaxFrames"/> + 1 ids).
+/// </summary>
 internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
 {
     /// <summary>Frames in a row that may fail to move the stack pointer before the walk is stopped. ClrMD documents
@@ -88,6 +93,7 @@ internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
         ulong highestSp = 0;
         int stalled = 0;
         int seen = 0;
+        string? stateMachineOf = null;
         foreach (ClrStackFrame frame in thread.EnumerateStackTrace(includeContext: false, maxFrames: enumerationCap))
         {
             if ((++seen & 31) == 0)
@@ -106,13 +112,29 @@ internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
                 return (false, true);
             }
 
-            if (!Frames.TryIdentify(frame, out ulong id))
+            // Only the first frame of a thread may be where it was stopped; every other one waits for a call.
+            if (!Frames.TryIdentify(frame, isReturnAddress: seen > 1, out ulong id, out ClrMethodName? method))
             {
                 continue;
             }
 
+            if (!Frames.RuntimeFrames && method is not null)
+            {
+                // An async method's stub runs the start of its state machine (the plumbing between them is left
+                // out): one method was written, one frame shows it.
+                if (stateMachineOf is not null && !method.IsStateMachine && method.WrittenMethod == stateMachineOf)
+                {
+                    stateMachineOf = null;
+                    continue;
+                }
+
+                stateMachineOf = method.IsStateMachine ? method.WrittenMethod : null;
+            }
+
             if (_buffer.Count == MaxFrames)
             {
+                // The frames left out become one marker frame, so that the cut stack shows no false root.
+                _buffer.Add(Frames.TruncatedId);
                 return (true, false);
             }
 

@@ -114,7 +114,7 @@ public class StackCaptureTests
 
         Assert.Equal("StackDepot.Tests.Capture.StackCaptureTests.CaptureAfterYieldAsync()", Symbolizer.Shared.Symbolize(frames[0]).Method);
 
-        using var raw = new Symbolizer(new SymbolizerOptions { ResolveStateMachines = false });
+        using var raw = new Symbolizer(new SymbolizerOptions { ReadableNames = false });
         string rawName = raw.Symbolize(frames[0]).Method;
         Assert.StartsWith("StackDepot.Tests.Capture.StackCaptureTests.<CaptureAfterYieldAsync>d__", rawName, StringComparison.Ordinal);
         Assert.EndsWith(".MoveNext()", rawName, StringComparison.Ordinal);

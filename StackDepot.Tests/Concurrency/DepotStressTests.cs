@@ -21,7 +21,10 @@ public sealed class DepotStressTests(ITestOutputHelper output)
     public void Mixed_saves_fetches_and_puts_keep_every_invariant()
     {
         // 4 KiB persistent pool + 2 refcounted pools of 16 slots; 64 refcounted stacks; each thread holds up to 8.
-        var config = new StressConfig(Threads: 4, Universe: 64, PersistentStacks: 4, MaxHeld: 8, Capacity: 4096 + (2 * 2432), Table: 4);
+        // 4 persistent stacks are saved first (the tails of the chains), 16 more for the first time during the run:
+        // they land at the head of chains in front of refcounted records, so lookups walk a persistent prefix and
+        // restart in a read section at the first refcounted link.
+        var config = new StressConfig(Threads: 4, Universe: 64, PersistentStacks: 4, LatePersistentStacks: 16, MaxHeld: 8, Capacity: 4096 + (2 * 2432), Table: 4);
         Run(config, DefaultSeconds(6));
     }
 
@@ -29,7 +32,7 @@ public sealed class DepotStressTests(ITestOutputHelper output)
     public void Free_list_under_fire_never_hands_a_record_out_twice_nor_loses_one()
     {
         // One pool of 16 slots, 32 stacks, holds of one or two: puts free records while saves take them back.
-        var config = new StressConfig(Threads: 4, Universe: 32, PersistentStacks: 0, MaxHeld: 2, Capacity: 4096, Table: 4);
+        var config = new StressConfig(Threads: 4, Universe: 32, PersistentStacks: 0, LatePersistentStacks: 0, MaxHeld: 2, Capacity: 4096, Table: 4);
         Run(config, DefaultSeconds(5));
     }
 
@@ -47,12 +50,18 @@ public sealed class DepotStressTests(ITestOutputHelper output)
         var persistent = Enumerable.Range(0, config.PersistentStacks).Select(id => StackGen.Stack(100_000 + id, 3 + id)).ToArray();
         var persistentHandles = persistent.Select(p => depot.Save(p)).ToArray();
         Assert.DoesNotContain(StackHandle.None, persistentHandles);
+        var late = Enumerable.Range(0, config.LatePersistentStacks).Select(id => StackGen.Stack(200_000 + id, 3 + (id % 8))).ToArray();
 
-        var state = new SharedState(config, universe, persistent, persistentHandles, depot);
+        var state = new SharedState(config, universe, persistent, persistentHandles, late, depot);
         int slotWords = 3 + depot.MaxFrames;
 
         // Random yields (and the odd short spin) at hook points: perturbation to vary interleavings, never a wait.
-        depot.TestHook = (_, _) => StressWorker.Perturb();
+        // Also counts the lookups that walked a persistent prefix before their first refcounted link.
+        depot.TestHook = (point, value) =>
+        {
+            StressWorker.CountPrefix(point, value, state);
+            StressWorker.Perturb();
+        };
 
         var workers = Enumerable.Range(0, config.Threads).Select(i => new StressWorker(i, seed + i, state)).ToList();
         var threads = workers.Select(w => new Thread(w.Run) { IsBackground = true, Name = $"stress {w.Id}" }).ToList();
@@ -68,6 +77,7 @@ public sealed class DepotStressTests(ITestOutputHelper output)
                 // Quiet point: every worker finished its round and waits.
                 Assert.True(state.Barrier.SignalAndWait(RaceTimeouts.Park), "a stress worker did not finish its round in time");
                 rounds++;
+                state.LateAvailable = Math.Min(state.Late.Length, rounds); // one more late stack may be saved each round
                 CheckQuiet(depot, state, workers, slotWords, finalPhase: false);
                 bool stop = !state.Violations.IsEmpty || (clock.Elapsed.TotalSeconds >= seconds && rounds >= 3);
                 state.Final = stop;
@@ -86,8 +96,13 @@ public sealed class DepotStressTests(ITestOutputHelper output)
 
             output.WriteLine($"rounds {rounds}, ops {workers.Sum(w => w.Ops)}, saves {stats.Saves}, hits {stats.Hits}, " +
                 $"inserts {stats.Inserts}, drops {stats.Drops}, puts {stats.Puts}, frees {stats.RefcountedFrees}, reused {stats.Reused}, " +
-                $"foreign fetches ok {workers.Sum(w => w.ForeignHits)} / stale {workers.Sum(w => w.ForeignStale)}");
+                $"foreign fetches ok {workers.Sum(w => w.ForeignHits)} / stale {workers.Sum(w => w.ForeignStale)}, " +
+                $"lookups restarted after a persistent prefix {Volatile.Read(ref state.RestartsAfterPrefix)}");
             Assert.True(stats.Reused > 0, "the stress never reused a record; it is not exercising the free list");
+            if (config.LatePersistentStacks > 0)
+            {
+                Assert.True(Volatile.Read(ref state.RestartsAfterPrefix) > 0, "no lookup restarted after a persistent prefix");
+            }
 
             // All puts done: nothing in use, every carved slot on the free list, nothing waiting. Memory stops
             // growing: one more pass over the whole universe runs on reused records, without a new pool or a drop.
@@ -180,7 +195,7 @@ public sealed class DepotStressTests(ITestOutputHelper output)
         Assert.Equal(state.PersistentHandles.Length + workers.Sum(w => w.Saves), s.Saves);
         Assert.Equal(workers.Sum(w => w.Drops), s.Drops);
         Assert.Equal(workers.Sum(w => w.Puts), s.Puts);
-        Assert.Equal(state.PersistentHandles.Length, s.PersistentRecords);
+        Assert.Equal(state.PersistentHandles.Length + state.LateHandles.Count(h => h != 0), s.PersistentRecords);
 
         // No slot lost: every carved slot is either in use or on the free list.
         long carved = (s.BytesUsed - s.PersistentBytes) / (slotWords * sizeof(ulong));
@@ -194,13 +209,19 @@ public sealed class DepotStressTests(ITestOutputHelper output)
         return s;
     }
 
-    internal sealed record StressConfig(int Threads, int Universe, int PersistentStacks, int MaxHeld, long Capacity, int Table);
+    internal sealed record StressConfig(int Threads, int Universe, int PersistentStacks, int LatePersistentStacks, int MaxHeld, long Capacity, int Table);
 
     internal readonly record struct Held(StackHandle Handle, int Stack);
 
     /// <summary>What the workers share: the depot, the stacks, the live-handle tracker, published handles.</summary>
-    internal sealed class SharedState(StressConfig config, ulong[][] universe, ulong[][] persistent, StackHandle[] persistentHandles, Depot depot)
+    internal sealed class SharedState(StressConfig config, ulong[][] universe, ulong[][] persistent, StackHandle[] persistentHandles, ulong[][] late, Depot depot)
     {
+        /// <summary>Lookups that walked at least one persistent record before announcing (hook events).</summary>
+        public long RestartsAfterPrefix;
+
+        /// <summary>How many of the late stacks the workers may save (one more each round).</summary>
+        public volatile int LateAvailable;
+
         private readonly object _trackerLock = new();
         private readonly Dictionary<uint, (int Stack, int Refs)> _liveByValue = [];
         private readonly Dictionary<int, uint> _liveByStack = [];
@@ -213,6 +234,12 @@ public sealed class DepotStressTests(ITestOutputHelper output)
         public ulong[][] Persistent { get; } = persistent;
 
         public StackHandle[] PersistentHandles { get; } = persistentHandles;
+
+        /// <summary>Persistent stacks first saved during the run (at the head of their chains).</summary>
+        public ulong[][] Late { get; } = late;
+
+        /// <summary>Handle values of the late stacks, 0 until the first save of each (set once, by whoever saves first).</summary>
+        public uint[] LateHandles { get; } = new uint[late.Length];
 
         public Depot Depot { get; } = depot;
 
@@ -286,6 +313,9 @@ public sealed class DepotStressTests(ITestOutputHelper output)
         [ThreadStatic]
         private static Random? t_perturb;
 
+        [ThreadStatic]
+        private static int t_persistentVisited;
+
         private readonly Random _rng = new(seed);
         private readonly List<Held> _held = [];
         private readonly ulong[] _buffer = new ulong[64];
@@ -305,6 +335,23 @@ public sealed class DepotStressTests(ITestOutputHelper output)
         public long ForeignStale { get; private set; }
 
         public IReadOnlyList<Held> HeldList => _held;
+
+        /// <summary>Counts a lookup's announcement after it visited persistent records (the walk restarts then).</summary>
+        public static void CountPrefix(DepotHookPoint point, uint value, SharedState state)
+        {
+            switch (point)
+            {
+                case DepotHookPoint.LookupStart:
+                    t_persistentVisited = 0;
+                    break;
+                case DepotHookPoint.LookupVisitRecord when !Depot.IsRefcountedHandle(new StackHandle(value)):
+                    t_persistentVisited++;
+                    break;
+                case DepotHookPoint.LookupBeforeAnnounce when t_persistentVisited > 0:
+                    Interlocked.Increment(ref state.RestartsAfterPrefix); // pairs with the Volatile.Read at the end of the run
+                    break;
+            }
+        }
 
         public static void Perturb()
         {
@@ -482,16 +529,30 @@ public sealed class DepotStressTests(ITestOutputHelper output)
 
         private void SavePersistent()
         {
-            if (state.Persistent.Length == 0)
+            int total = state.Persistent.Length + state.LateAvailable;
+            if (total == 0)
             {
                 return;
             }
 
-            int p = _rng.Next(state.Persistent.Length);
-            bool get = _rng.Next(2) == 0;
-            StackHandle h = state.Depot.Save(state.Persistent[p], get ? SaveFlags.Get : SaveFlags.None);
+            int p = _rng.Next(total);
+            bool isLate = p >= state.Persistent.Length;
+
+            // With Get only once the stack is stored persistently (a first save with Get would make it refcounted).
+            bool get = _rng.Next(2) == 0 && (!isLate || Volatile.Read(ref state.LateHandles[p - state.Persistent.Length]) != 0); // acquire: pairs with the CompareExchange below
+            ulong[] frames = isLate ? state.Late[p - state.Persistent.Length] : state.Persistent[p];
+            StackHandle h = state.Depot.Save(frames, get ? SaveFlags.Get : SaveFlags.None);
             Saves++;
-            if (h != state.PersistentHandles[p])
+            if (isLate)
+            {
+                // The first save of a late stack names its handle; every later one must return the same.
+                uint known = Interlocked.CompareExchange(ref state.LateHandles[p - state.Persistent.Length], h.Value, 0); // full fence: pairs with itself in the other workers
+                if (h.IsNone || Depot.IsRefcountedHandle(h) || (known != 0 && known != h.Value))
+                {
+                    Fail($"late persistent stack {p} saved to {h}, expected {(known == 0 ? "a persistent handle" : new StackHandle(known).ToString())}");
+                }
+            }
+            else if (h != state.PersistentHandles[p])
             {
                 Fail($"persistent stack {p} saved to {h}, not {state.PersistentHandles[p]}");
             }

@@ -82,15 +82,12 @@ public sealed class PersistentPrefixTests
         Assert.False(beforeAnnounce.TimedOut, "the reader was never released");
 
         var bucketOf = new Dictionary<uint, uint> { [hp.Value] = a, [hr.Value] = a, [hx.Value] = a, [hz.Value] = b, [hy.Value] = b };
-        List<HookEvent> events = script.Events.Where(e => ReferenceEquals(e.Thread, reader.Thread)).ToList();
-        int insertAt = events.FindIndex(e => e.Point == DepotHookPoint.BeforeInsertLock);
-        List<uint> lockFreeVisits = events.Take(insertAt >= 0 ? insertAt : events.Count)
-            .Where(e => e.Point == DepotHookPoint.LookupVisitRecord).Select(e => e.Value).ToList();
+        LockFreeWalk walk = LockFreeWalk.Of(script, reader.Thread, bucketOf, a);
         return new Prefix(
             Expected: hx,
             Result: result,
-            ForeignVisits: lockFreeVisits.Where(v => !bucketOf.TryGetValue(v, out uint bucket) || bucket != a).ToList(),
-            LockFreePassMissed: insertAt >= 0,
+            ForeignVisits: walk.ForeignVisits,
+            LockFreePassMissed: walk.Missed,
             FreedSlot: depot.SlotOf(hr),
             ReusedSlot: depot.SlotOf(hy));
     }

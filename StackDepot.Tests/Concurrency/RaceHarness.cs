@@ -151,6 +151,79 @@ internal sealed class HookScript : IDisposable
     }
 }
 
+/// <summary>
+/// The scene of the relink races: bucket A = [R, X] (R in front, so a reader looking up X stands on R first), bucket
+/// B = [Z], and Y, a stack of bucket B not saved yet (a save that wants a record there).
+/// </summary>
+internal sealed class RelinkScene
+{
+    private RelinkScene(Depot depot, bool zWithGet)
+    {
+        Pick = new StackPicker(depot);
+        X = Pick.Any();
+        A = depot.BucketOf(X);
+        R = Pick.InBucket(A);
+        Z = Pick.NotInBucket(A);
+        B = depot.BucketOf(Z);
+        Y = Pick.InBucket(B);
+        Hx = depot.Save(X, SaveFlags.Get);
+        Hr = depot.Save(R, SaveFlags.Get);
+        Hz = depot.Save(Z, zWithGet ? SaveFlags.Get : SaveFlags.None);
+        Assert.Equal(new[] { Hr.Value, Hx.Value }, depot.ChainOf(A));
+        Assert.Equal(new[] { Hz.Value }, depot.ChainOf(B));
+    }
+
+    public StackPicker Pick { get; }
+
+    public ulong[] X { get; }
+
+    public ulong[] R { get; }
+
+    public ulong[] Z { get; }
+
+    public ulong[] Y { get; }
+
+    public uint A { get; }
+
+    public uint B { get; }
+
+    public StackHandle Hx { get; }
+
+    public StackHandle Hr { get; }
+
+    public StackHandle Hz { get; }
+
+    public static RelinkScene Create(Depot depot, bool zWithGet = false) => new(depot, zWithGet);
+
+    /// <summary>The bucket of every record of the scene, Y's (<paramref name="hy"/>) included.</summary>
+    public Dictionary<uint, uint> BucketOf(StackHandle hy) =>
+        new() { [Hx.Value] = A, [Hr.Value] = A, [Hz.Value] = B, [hy.Value] = B };
+}
+
+/// <summary>
+/// What a reader's lookup did in its lock-free pass (before any re-check under the insert lock), read from the hook
+/// events of its thread: the records it visited, those among them that are not in its own bucket, and whether the
+/// pass missed (the lookup went on to the insert lock).
+/// </summary>
+internal sealed record LockFreeWalk(List<uint> Visits, List<uint> ForeignVisits, bool Missed)
+{
+    /// <param name="script">The scenario's hook script.</param>
+    /// <param name="reader">The reader's thread.</param>
+    /// <param name="bucketOf">The bucket of every record the scenario made.</param>
+    /// <param name="ownBucket">The bucket the reader looks in.</param>
+    public static LockFreeWalk Of(HookScript script, Thread reader, IReadOnlyDictionary<uint, uint> bucketOf, uint ownBucket)
+    {
+        List<HookEvent> events = script.Events.Where(e => ReferenceEquals(e.Thread, reader)).ToList();
+        int insertAt = events.FindIndex(e => e.Point == DepotHookPoint.BeforeInsertLock);
+        List<uint> visits = events.Take(insertAt >= 0 ? insertAt : events.Count)
+            .Where(e => e.Point == DepotHookPoint.LookupVisitRecord).Select(e => e.Value).ToList();
+        return new LockFreeWalk(
+            visits,
+            visits.Where(v => !bucketOf.TryGetValue(v, out uint bucket) || bucket != ownBucket).ToList(),
+            Missed: insertAt >= 0);
+    }
+}
+
 /// <summary>A dedicated thread running one operation (never a pool thread: it may be parked for a while).</summary>
 internal sealed class Worker<T>
 {

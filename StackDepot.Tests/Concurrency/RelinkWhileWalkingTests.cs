@@ -39,34 +39,22 @@ public sealed class RelinkWhileWalkingTests
     private static Relink Observe(DepotProtections disabled)
     {
         using Depot depot = RaceDepots.Create(disabled, table: 4);
-        var pick = new StackPicker(depot);
-
         // Bucket A: [R, X] (R in front, so the reader looking for X stands on R first). Bucket B: [Z].
-        ulong[] x = pick.Any();
-        uint a = depot.BucketOf(x);
-        ulong[] r = pick.InBucket(a);
-        ulong[] z = pick.NotInBucket(a);
-        uint b = depot.BucketOf(z);
-        ulong[] y = pick.InBucket(b);
+        var scene = RelinkScene.Create(depot, zWithGet: true);
+        StackHandle hr = scene.Hr;
 
-        StackHandle hx = depot.Save(x, SaveFlags.Get);
-        StackHandle hr = depot.Save(r, SaveFlags.Get);
-        StackHandle hz = depot.Save(z, SaveFlags.Get);
-        Assert.Equal(new[] { hr.Value, hx.Value }, depot.ChainOf(a));
-        Assert.Equal(new[] { hz.Value }, depot.ChainOf(b));
-
-        var reader = new Worker<StackHandle>("reader", () => depot.Save(x, SaveFlags.Get));
+        var reader = new Worker<StackHandle>("reader", () => depot.Save(scene.X, SaveFlags.Get));
         using var script = new HookScript(depot);
         Park onR = script.Park(reader.Thread, DepotHookPoint.LookupVisitRecord, "the reader to stand on R", v => v == hr.Value);
         reader.Start();
         onR.WaitArrived();
 
         depot.Put(hr);                                // R's last reference: unlinked and freed
-        StackHandle hy = depot.Save(y, SaveFlags.Get); // another bucket wants a record
+        StackHandle hy = depot.Save(scene.Y, SaveFlags.Get); // another bucket wants a record
         var moreSlots = new List<uint>();
         for (int i = 0; i < 3; i++)
         {
-            moreSlots.Add(depot.SlotOf(depot.Save(pick.NotInBucket(a), SaveFlags.Get))); // and more saves after it
+            moreSlots.Add(depot.SlotOf(depot.Save(scene.Pick.NotInBucket(scene.A), SaveFlags.Get))); // and more saves after it
         }
         DepotStats whileParked = depot.GetStats();
         onR.Release();
@@ -74,26 +62,14 @@ public sealed class RelinkWhileWalkingTests
         Assert.False(onR.TimedOut, "the reader was never released");
         DepotStats afterReader = depot.GetStats();
 
-        var bucketOfRecord = new Dictionary<uint, uint> { [hx.Value] = a, [hr.Value] = a, [hz.Value] = b, [hy.Value] = b };
-        List<uint> visits = script.EventsOf(reader.Thread, DepotHookPoint.LookupVisitRecord).Select(e => e.Value).ToList();
-
-        // Visits the reader made in its lock-free pass (before any re-check under the lock).
-        int lockFreeEnd = visits.Count;
-        List<HookEvent> all = script.Events.Where(e => ReferenceEquals(e.Thread, reader.Thread)).ToList();
-        int insertAt = all.FindIndex(e => e.Point == DepotHookPoint.BeforeInsertLock);
-        if (insertAt >= 0)
-        {
-            lockFreeEnd = all.Take(insertAt).Count(e => e.Point == DepotHookPoint.LookupVisitRecord);
-        }
-
-        List<uint> lockFreeVisits = visits.Take(lockFreeEnd).ToList();
+        LockFreeWalk walk = LockFreeWalk.Of(script, reader.Thread, scene.BucketOf(hy), scene.A);
         return new Relink(
-            ExpectedHandle: hx,
+            ExpectedHandle: scene.Hx,
             ReaderResult: result,
-            ReaderVisits: lockFreeVisits,
-            ExpectedVisits: [hr.Value, hx.Value],
-            ForeignVisits: lockFreeVisits.Where(v => !bucketOfRecord.TryGetValue(v, out uint bucket) || bucket != a).ToList(),
-            LockFreePassMissed: insertAt >= 0,
+            ReaderVisits: walk.Visits,
+            ExpectedVisits: [hr.Value, scene.Hx.Value],
+            ForeignVisits: walk.ForeignVisits,
+            LockFreePassMissed: walk.Missed,
             FreedSlot: depot.SlotOf(hr),
             NewRecordSlot: depot.SlotOf(hy),
             LaterSlots: moreSlots,

@@ -214,6 +214,30 @@ public sealed class DepotRulesTests
         Assert.Equal(0, stats.RefcountedFrees);
     }
 
+    [Fact]
+    public void Put_on_a_stack_saved_without_Get_into_a_refcounted_slot_throws_until_a_Get_hands_it_out()
+    {
+        // No persistent pool fits this capacity, so a persistent save takes a refcounted slot, pinned from the start.
+        using var depot = new Depot(new DepotOptions { MaxFrames = 509, PoolBytes = 4096, CapacityBytes = 4096, TableSize = 16 });
+        ulong[] stack = StackGen.Stack(9, 20);
+        StackHandle h = depot.Save(stack);
+        Assert.True(Depot.IsRefcountedHandle(h));
+        Assert.Equal(uint.MaxValue, depot.CountOf(h));
+
+        DepotStats before = depot.GetStats();
+        var error = Assert.Throws<InvalidOperationException>(() => depot.Put(h));
+        Assert.Contains("without SaveFlags.Get", error.Message);
+        Assert.Throws<InvalidOperationException>(() => depot.Put(h));
+        Assert.Equal(before, depot.GetStats());
+
+        // Once a save with Get has returned it, its puts are legitimate no-ops, as for a persistent record.
+        Assert.Equal(h, depot.Save(stack, SaveFlags.Get));
+        depot.Put(h);
+        depot.Put(h);
+        Assert.Equal(stack, depot.Fetch(h));
+        Assert.Equal(1, depot.GetStats().PersistentRecords);
+    }
+
     // Rule 5: reuse only after the grace period; reuse never waits (fresh space instead).
     [Fact]
     public void Freed_slot_is_reused_once_no_reader_can_see_it()
@@ -284,6 +308,37 @@ public sealed class DepotRulesTests
         Assert.True(accepted < 200_000 / 4);
     }
 
+    [Theory]
+    [InlineData(1, 4L << 30)]
+    [InlineData(1, 16L << 30)]
+    [InlineData(8, 16L << 30)]
+    [InlineData(64, 16L << 30)]
+    [InlineData(64, 256L << 20)]
+    [InlineData(65536, 16L << 30)]
+    public void Every_accepted_configuration_keeps_at_least_10_generation_bits(int maxFrames, long capacity)
+    {
+        using var depot = new Depot(new DepotOptions { MaxFrames = maxFrames, CapacityBytes = capacity, TableSize = 16 });
+        Assert.True(depot.HandleGenerationBits >= 10, $"{depot.HandleGenerationBits} generation bits");
+    }
+
+    [Fact]
+    public void A_stale_handle_is_refused_through_1023_reuses_of_its_slot()
+    {
+        // The configuration with the most refcounted slots per byte: one-frame stacks, 4 GiB.
+        using var depot = new Depot(new DepotOptions { MaxFrames = 1, CapacityBytes = 4L << 30, TableSize = 16 });
+        StackHandle stale = depot.Save([1UL], SaveFlags.Get);
+        depot.Put(stale);
+        for (ulong i = 2; i <= 1024; i++)
+        {
+            StackHandle live = depot.Save([i], SaveFlags.Get);
+            Assert.Equal(depot.SlotOf(stale), depot.SlotOf(live)); // the same slot, reused
+            Assert.Throws<InvalidOperationException>(() => depot.Put(stale));
+            Assert.Equal(1u, depot.CountOf(live));
+            Assert.False(depot.TryFetch(stale, new ulong[1], out _));
+            depot.Put(live);
+        }
+    }
+
     [Fact]
     public void Handles_from_another_depot_are_refused()
     {
@@ -352,6 +407,22 @@ public sealed class DepotRulesTests
         }
 
         Assert.False(depot.Save(StackGen.Stack(99_999, 16), SaveFlags.Get).IsNone);
+    }
+
+    [Fact]
+    public void The_capacity_warning_is_written_after_the_insert_lock_is_released()
+    {
+        DepotOptions options = StackGen.Small(capacity: 4096, pool: 4096);
+        options.Name = "capacity-lock-" + Guid.NewGuid().ToString("N");
+        using var depot = new Depot(options);
+        using var listener = new CapacityListener { Depot = depot };
+        for (int id = 0; id < 200 && !depot.GetStats().CapacityReached; id++)
+        {
+            depot.Save(StackGen.Stack(id, 16));
+        }
+
+        Assert.Equal(1, listener.CountFor(depot.Name));
+        Assert.False(listener.LockHeldWhileWriting, "the CapacityReached listener ran under the depot's insert lock");
     }
 
     // Rule 9: a per-depot random seed.
@@ -448,6 +519,11 @@ public sealed class DepotRulesTests
     {
         private readonly List<string> _depots = [];
 
+        /// <summary>A depot whose lock state the listener records when its event is written.</summary>
+        public Depot? Depot { get; init; }
+
+        public bool LockHeldWhileWriting { get; private set; }
+
         public int CountFor(string depot)
         {
             lock (_depots)
@@ -471,6 +547,11 @@ public sealed class DepotRulesTests
                 lock (_depots)
                 {
                     _depots.Add((string)e.Payload[0]!);
+                }
+
+                if (Depot is { } depot && (string?)e.Payload[0] == depot.Name && depot.InsertLockHeldByCurrentThread)
+                {
+                    LockHeldWhileWriting = true;
                 }
             }
         }

@@ -176,16 +176,4 @@ public class XxHash3Tests
         Assert.Equal(0x2D06800538D394C2UL, XxHash3.HashToUInt64(ReadOnlySpan<byte>.Empty));
         Assert.Equal(0x2D06800538D394C2UL, XxHash3.HashToUInt64(default));
     }
-
-    [Fact]
-    public void FrameHasherHashesTheFramesLittleEndianBytes()
-    {
-        ulong[] frames = [0x00007FFF12345678, 0xFFFF800000001000, 42, 0, ulong.MaxValue];
-        byte[] bytes = new byte[frames.Length * 8];
-        for (int i = 0; i < frames.Length; i++)
-        {
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(8 * i), frames[i]);
-        }
-        Assert.Equal(XxHash3.HashToUInt64(bytes, 12345), FrameHasher.Hash(frames, 12345));
-    }
 }

@@ -26,6 +26,7 @@ public class StackReportBuilderTests
         Assert.Equal(2, report.Entries.Count);
         Assert.Equal([3L], report.Entries[0].Values);
         Assert.Equal([10, 11], report.Entries[0].ThreadIds);
+        Assert.Equal([2L, 1], report.Entries[0].ThreadValues); // thread 10 was seen twice on this stack
         Assert.Equal(a, report.Entries[0].Handle);
         Assert.Equal(["M1()", "M2()", "M3()"], report.Entries[0].Frames.Select(f => f.Name));
         Assert.Equal([1L], report.Entries[1].Values);

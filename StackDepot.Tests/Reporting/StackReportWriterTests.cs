@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using StackDepot.Reporting;
 
@@ -123,13 +124,60 @@ public class StackReportWriterTests
             Assert.Equal("sampled", profile.GetProperty("type").GetString());
             int[][] samples = profile.GetProperty("samples").EnumerateArray().Select(s => s.EnumerateArray().Select(i => i.GetInt32()).ToArray()).ToArray();
             Assert.Equal(2, samples.Length);
-            Assert.Equal(["System.Private.CoreLib!System.Threading.Thread.StartCallback()", "Demo!Demo.Worker.Run() + 0x2a", "Demo!Odd;Name\nWith break"], samples[0].Select(i => frames[i]));
-            Assert.Equal(["(no frames)"], samples[1].Select(i => frames[i]));
+            // Ordered by path: "(no frames)" sorts before "System...".
+            Assert.Equal(["(no frames)"], samples[0].Select(i => frames[i]));
+            Assert.Equal(["System.Private.CoreLib!System.Threading.Thread.StartCallback()", "Demo!Demo.Worker.Run() + 0x2a", "Demo!Odd;Name\nWith break"], samples[1].Select(i => frames[i]));
         }
 
-        Assert.Equal([4096L, 100L], profiles[0].GetProperty("weights").EnumerateArray().Select(w => w.GetInt64()));
-        Assert.Equal([12L, 1L], profiles[1].GetProperty("weights").EnumerateArray().Select(w => w.GetInt64()));
+        Assert.Equal([100L, 4096L], profiles[0].GetProperty("weights").EnumerateArray().Select(w => w.GetInt64()));
+        Assert.Equal([1L, 12L], profiles[1].GetProperty("weights").EnumerateArray().Select(w => w.GetInt64()));
         Assert.Equal(4196, profiles[0].GetProperty("endValue").GetInt64());
+    }
+
+    [Fact]
+    public void Speedscope_orders_samples_by_path_so_the_time_order_view_draws_each_root_once()
+    {
+        // By value the stacks alternate between two roots (A, D, A, A); speedscope draws samples in file order, so
+        // unsorted samples would show root A twice, side by side with D between.
+        ReportFrame a = new("A()", "App"), b = new("B()", "App"), c = new("C()", "App"), d = new("D()", "App"),
+            e = new("E()", "App"), f = new("F()", "App"), g = new("G()", "App");
+        var report = new StackReport
+        {
+            Title = "t",
+            ValueTypes = [ReportValueType.Samples],
+            Entries =
+            [
+                new StackReportEntry { Frames = [c, b, a], Values = [5] },
+                new StackReportEntry { Frames = [e, d], Values = [4] },
+                new StackReportEntry { Frames = [f, b, a], Values = [3] },
+                new StackReportEntry { Frames = [g, a], Values = [2] },
+            ],
+        };
+
+        using JsonDocument doc = JsonDocument.Parse(StackReportWriter.WriteToString(report, ReportFormat.Speedscope));
+        string[] frames = doc.RootElement.GetProperty("shared").GetProperty("frames").EnumerateArray().Select(x => x.GetProperty("name").GetString()!).ToArray();
+        JsonElement profile = doc.RootElement.GetProperty("profiles")[0];
+        string[] paths = profile.GetProperty("samples").EnumerateArray()
+            .Select(s => string.Join(";", s.EnumerateArray().Select(i => frames[i.GetInt32()]))).ToArray();
+
+        Assert.Equal(["App!A();App!B();App!C()", "App!A();App!B();App!F()", "App!A();App!G()", "App!D();App!E()"], paths);
+        Assert.Equal([5L, 3L, 2L, 4L], profile.GetProperty("weights").EnumerateArray().Select(w => w.GetInt64()));
+        string[] roots = [.. paths.Select(p => p.Split(';')[0])];
+        Assert.Equal(roots.Distinct().Count(), roots.Where((r, i) => i == 0 || roots[i - 1] != r).Count()); // each root in one run
+    }
+
+    [Fact]
+    public void Speedscope_exporter_is_the_reports_producer_or_the_library()
+    {
+        StackReport named = SampleReports.TwoStacks();
+        named = new StackReport { Title = named.Title, ValueTypes = named.ValueTypes, Entries = named.Entries, Producer = "stackdepot 9.9.9+abc" };
+
+        using JsonDocument withProducer = JsonDocument.Parse(StackReportWriter.WriteToString(named, ReportFormat.Speedscope));
+        using JsonDocument without = JsonDocument.Parse(StackReportWriter.WriteToString(SampleReports.TwoStacks(), ReportFormat.Speedscope));
+
+        Assert.Equal("stackdepot 9.9.9+abc", withProducer.RootElement.GetProperty("exporter").GetString());
+        string library = typeof(StackReport).Assembly.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0];
+        Assert.Equal("StackDepot " + library, without.RootElement.GetProperty("exporter").GetString());
     }
 
     [Fact]
@@ -223,5 +271,24 @@ public class StackReportWriterTests
     {
         Assert.False(StackReportWriter.TryParseFormat("pprof", out _));
         Assert.False(StackReportWriter.TryParseFormat(null, out _));
+    }
+
+    [Fact]
+    public void A_frame_names_its_method_without_the_offset_when_the_producer_says_so()
+    {
+        var plain = new ReportFrame("A.B(Int32)", "M");
+        Assert.Equal("A.B(Int32)", plain.Method);
+        var offset = new ReportFrame("A.B(Int32) + 0x1a", "M", 0x1000) { Method = "A.B(Int32)", MethodLine = 12 };
+        Assert.Equal("A.B(Int32)", offset.Method);
+        Assert.Equal(12, offset.MethodLine);
+        Assert.NotEqual(plain, offset);
+        Assert.Equal(offset, offset with { });
+    }
+
+    [Fact]
+    public void Folded_stacks_are_root_first_with_separators_escaped_and_a_placeholder_for_no_frames()
+    {
+        Assert.Equal("Root;Mid:dle;Leaf 1", FoldedStack.Append(new System.Text.StringBuilder(), [new ReportFrame("Leaf 1"), new ReportFrame("Mid;dle"), new ReportFrame("Root")]).ToString());
+        Assert.Equal("(no frames)", FoldedStack.Append(new System.Text.StringBuilder(), []).ToString());
     }
 }

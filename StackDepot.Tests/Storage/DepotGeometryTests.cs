@@ -35,6 +35,39 @@ public sealed class DepotGeometryTests
     }
 
     [Theory]
+    [InlineData(200, 4096, 4096L, 512, 1, 1)]     // four records would need 8 KiB: the pool shrinks to the capacity
+    [InlineData(509, 4096, 4096L, 512, 0, 1)]     // 512 words cannot hold a 512-word record after word 0: no persistent pools
+    [InlineData(4096, 65536, 131072L, 16384, 1, 1)]
+    public void Pools_never_exceed_the_capacity(int maxFrames, int pool, long capacity, int persistentWords, int persistentPools, int minRefcountedPools)
+    {
+        DepotGeometry g = DepotGeometry.From(new DepotOptions { MaxFrames = maxFrames, PoolBytes = pool, CapacityBytes = capacity });
+        Assert.Equal(persistentWords, g.PersistentPoolWords);
+        Assert.Equal(persistentPools, g.PersistentMaxPools);
+        Assert.True(g.RefcountedMaxPools >= minRefcountedPools);
+        Assert.True(g.RefcountedPoolBytes <= capacity);
+        Assert.True((long)g.PersistentPoolWords * sizeof(ulong) <= capacity);
+    }
+
+    [Theory]
+    [InlineData(1, 4L << 30)]
+    [InlineData(1, 16L << 30)]
+    [InlineData(16, 16L << 30)]
+    public void Refcounted_slots_are_capped_so_that_handles_keep_10_generation_bits(int maxFrames, long capacity)
+    {
+        DepotGeometry g = DepotGeometry.From(new DepotOptions { MaxFrames = maxFrames, CapacityBytes = capacity });
+        Assert.Equal(DepotGeometry.MaxRefcountedSlots, g.MaxSlots);
+        Assert.Equal(DepotGeometry.MinGenerationBits, g.Layout.GenerationBits);
+        Assert.True(g.PersistentMaxPools * (long)g.PersistentPoolWords * sizeof(ulong) > capacity / 2, "persistent storage keeps the capacity");
+    }
+
+    [Fact]
+    public void A_capacity_below_one_full_record_is_refused()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => DepotGeometry.From(new DepotOptions { MaxFrames = 65536, PoolBytes = 65536, CapacityBytes = 65536 }));
+        Assert.Contains("524312", error.Message);
+    }
+
+    [Theory]
     [InlineData(64L << 10, 1 << 12)]
     [InlineData(256L << 20, 1 << 20)]
     [InlineData(16L << 30, 1 << 22)]

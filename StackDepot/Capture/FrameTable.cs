@@ -97,7 +97,7 @@ internal static class FrameTable
             {
                 kind = FrameKind.Collectible;
                 owner = new WeakReference<object>((object?)declaringType ?? method.Module);
-                recordedName = MethodNameFormatter.FormatSafely(method, resolveStateMachines: true);
+                recordedName = MethodNameFormatter.FormatSafely(method, readable: true);
                 recordedModule = MethodNameFormatter.ModuleName(method);
             }
 

@@ -1,23 +1,27 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using System.Text;
+using StackDepot.Naming;
 
 namespace StackDepot.Capture;
 
 /// <summary>
-/// Formats methods as <c>Namespace.Outer.Inner&lt;T&gt;.Method&lt;U&gt;(int, List&lt;string&gt;)</c>: the declaring
-/// type in full (generic arity as type parameters, nesting with dots), parameter types short with C# keywords.
-/// Optionally maps the <c>MoveNext</c> of a compiler-generated async or iterator state machine back to the method
-/// that was written, as the runtime's own stack traces do.
+/// Names methods seen through reflection in the product's one naming style (<see cref="ReadableNameFormatter"/>):
+/// <c>Namespace.Outer.Inner&lt;T&gt;.Method&lt;U&gt;(int, ref Span&lt;byte&gt;, List&lt;string&gt;)</c>, with
+/// compiler-generated code named after what was written. Reflection knows more than the strings out-of-process tools
+/// print (parameter names of generic types, <c>out</c> and <c>in</c>, the method a state machine implements), so the
+/// same frame reads the same or more precisely here.
 /// </summary>
 internal static class MethodNameFormatter
 {
+    private const BindingFlags DeclaredMethods = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static
+        | BindingFlags.Instance | BindingFlags.DeclaredOnly;
+
     /// <summary>Formats <paramref name="method"/>; never throws (a placeholder names the failure instead).</summary>
-    public static string FormatSafely(MethodBase method, bool resolveStateMachines)
+    public static string FormatSafely(MethodBase method, bool readable)
     {
         try
         {
-            return Format(method, resolveStateMachines);
+            return Format(method, readable);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -40,47 +44,29 @@ internal static class MethodNameFormatter
     }
 
     /// <summary>Formats <paramref name="method"/>.</summary>
-    public static string Format(MethodBase method, bool resolveStateMachines)
+    /// <param name="method">The method.</param>
+    /// <param name="readable">Name compiler-generated code after what was written (a state machine's <c>MoveNext</c>
+    /// as its async method or iterator, lambdas as <c>Method()+lambda</c>, local functions as
+    /// <c>Method()+Local(args)</c>); false keeps the generated names.</param>
+    public static string Format(MethodBase method, bool readable) =>
+        ReadableNameFormatter.Format(ToSyntax(method, readable), readable);
+
+    /// <summary>The method as <see cref="ReadableNameFormatter"/> takes it.</summary>
+    internal static MethodSyntax ToSyntax(MethodBase method, bool readable)
     {
-        if (resolveStateMachines && TryResolveStateMachine(method, out MethodBase? written))
+        if (readable && TryResolveStateMachine(method, out MethodBase? written))
         {
             method = written;
         }
 
-        var sb = new StringBuilder(96);
-        Type? declaring = method.DeclaringType;
-        if (declaring is not null)
+        return new MethodSyntax
         {
-            AppendTypeName(sb, declaring, fullName: true);
-            sb.Append('.');
-        }
-
-        sb.Append(method.Name);
-        if (method.IsGenericMethod)
-        {
-            AppendGenericArguments(sb, method.GetGenericArguments(), 0, method.GetGenericArguments().Length);
-        }
-
-        sb.Append('(');
-        ParameterInfo[] parameters = method.GetParameters();
-        for (int i = 0; i < parameters.Length; i++)
-        {
-            if (i > 0)
-            {
-                sb.Append(", ");
-            }
-
-            Type type = parameters[i].ParameterType;
-            if (type.IsByRef)
-            {
-                sb.Append(parameters[i].IsOut ? "out " : parameters[i].IsIn ? "in " : "ref ");
-                type = type.GetElementType()!;
-            }
-
-            AppendTypeName(sb, type, fullName: false);
-        }
-
-        return sb.Append(')').ToString();
+            DeclaringType = method.DeclaringType is { } declaring ? ToSyntax(declaring) : null,
+            Name = method.Name,
+            GenericArguments = method.IsGenericMethod ? [.. method.GetGenericArguments().Select(ToSyntax)] : [],
+            Parameters = Parameters(method),
+            WrittenMethodParameters = readable ? WrittenMethodParameters(method) : null,
+        };
     }
 
     /// <summary>
@@ -99,9 +85,7 @@ internal static class MethodNameFormatter
         }
 
         Type target = stateMachine.IsGenericType ? stateMachine.GetGenericTypeDefinition() : stateMachine;
-        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static
-            | BindingFlags.Instance | BindingFlags.DeclaredOnly;
-        foreach (MethodInfo candidate in parent.GetMethods(all))
+        foreach (MethodInfo candidate in parent.GetMethods(DeclaredMethods))
         {
             foreach (StateMachineAttribute attribute in candidate.GetCustomAttributes<StateMachineAttribute>(inherit: false))
             {
@@ -117,123 +101,93 @@ internal static class MethodNameFormatter
         return false;
     }
 
-    private static void AppendTypeName(StringBuilder sb, Type type, bool fullName)
+    private static List<ParameterSyntax> Parameters(MethodBase method)
     {
-        if (type.IsByRef)
+        var list = new List<ParameterSyntax>();
+        foreach (ParameterInfo parameter in method.GetParameters())
         {
-            sb.Append("ref ");
-            AppendTypeName(sb, type.GetElementType()!, fullName);
-            return;
+            Type type = parameter.ParameterType;
+            string? modifier = type.IsByRef ? parameter.IsOut ? "out" : parameter.IsIn ? "in" : "ref" : null;
+            list.Add(new ParameterSyntax(ToSyntax(type), modifier));
         }
 
-        if (type.IsPointer)
+        return list;
+    }
+
+    // For a lambda or local function, the parameters of the method it was written in, when exactly one method of that
+    // name is declared in the first type around it that is not a closure class.
+    private static List<ParameterSyntax>? WrittenMethodParameters(MethodBase method)
+    {
+        GeneratedName generated = GeneratedName.Parse(method.Name);
+        if (generated.Kind is not (GeneratedNameKind.Lambda or GeneratedNameKind.LocalFunction))
         {
-            AppendTypeName(sb, type.GetElementType()!, fullName);
-            sb.Append('*');
-            return;
+            return null;
         }
 
-        if (type.IsArray)
+        Type? host = method.DeclaringType;
+        while (host is not null && GeneratedName.Parse(host.Name).Kind == GeneratedNameKind.Closure)
         {
-            AppendTypeName(sb, type.GetElementType()!, fullName);
-            sb.Append('[').Append(',', type.GetArrayRank() - 1).Append(']');
-            return;
+            host = host.DeclaringType;
         }
 
+        if (host is null)
+        {
+            return null;
+        }
+
+        string name = generated.Inner;
+        MethodBase? found = null;
+        IEnumerable<MethodBase> candidates = name is ".ctor" or ".cctor"
+            ? host.GetConstructors(DeclaredMethods)
+            : host.GetMethods(DeclaredMethods);
+        foreach (MethodBase candidate in candidates)
+        {
+            if (candidate.Name == name)
+            {
+                if (found is not null)
+                {
+                    return null; // overloads: which one is not known
+                }
+
+                found = candidate;
+            }
+        }
+
+        return found is null ? null : Parameters(found);
+    }
+
+    private static TypeSyntax ToSyntax(Type type)
+    {
         if (type.IsGenericParameter)
         {
-            sb.Append(type.Name);
-            return;
+            return TypeSyntax.Parameter(type.Name);
         }
 
-        if (!fullName && Keyword(type) is string keyword)
+        if (type.HasElementType)
         {
-            sb.Append(keyword);
-            return;
+            TypeSyntax element = ToSyntax(type.GetElementType()!);
+            TypeModifier modifier = type.IsArray ? new TypeModifier(TypeModifierKind.Array, type.GetArrayRank())
+                : type.IsPointer ? new TypeModifier(TypeModifierKind.Pointer)
+                : new TypeModifier(TypeModifierKind.ByRef);
+            return element.WithModifiers([.. element.Modifiers, modifier]);
         }
 
-        if (type.IsConstructedGenericType && type.GetGenericTypeDefinition() == typeof(Nullable<>))
+        var chain = new List<Type>();
+        for (Type? t = type; t is not null; t = t.IsNested ? t.DeclaringType : null)
         {
-            AppendTypeName(sb, type.GetGenericArguments()[0], fullName);
-            sb.Append('?');
-            return;
+            chain.Insert(0, t);
+        }
+
+        var levels = new List<TypeLevel>(chain.Count);
+        foreach (Type level in chain)
+        {
+            string name = level.Name;
+            int tick = name.IndexOf('`', StringComparison.Ordinal);
+            int arity = tick >= 0 && int.TryParse(name.AsSpan(tick + 1), out int parsed) ? parsed : 0;
+            levels.Add(new TypeLevel(tick >= 0 ? name[..tick] : name, [], arity));
         }
 
         Type[] arguments = type.IsGenericType ? type.GetGenericArguments() : Type.EmptyTypes;
-        AppendNested(sb, type, arguments, fullName);
+        return new TypeSyntax { Namespace = chain[0].Namespace ?? "", Levels = TypeSyntax.Instantiate(levels, [.. arguments.Select(ToSyntax)]) };
     }
-
-    // Outer<T>.Inner<U>: the arguments of a nested generic type list the outer type's first; each level takes as
-    // many as its own `N suffix says.
-    private static int AppendNested(StringBuilder sb, Type type, Type[] arguments, bool fullName)
-    {
-        int used = 0;
-        if (type.IsNested && type.DeclaringType is Type outer)
-        {
-            used = AppendNested(sb, outer, arguments, fullName);
-            sb.Append('.');
-        }
-        else if (fullName && !string.IsNullOrEmpty(type.Namespace))
-        {
-            sb.Append(type.Namespace).Append('.');
-        }
-
-        string name = type.Name;
-        int tick = name.IndexOf('`', StringComparison.Ordinal);
-        if (tick < 0)
-        {
-            sb.Append(name);
-            return used;
-        }
-
-        sb.Append(name, 0, tick);
-        int arity = int.TryParse(name.AsSpan(tick + 1), out int parsed) ? parsed : 0;
-        arity = Math.Min(arity, arguments.Length - used);
-        AppendGenericArguments(sb, arguments, used, arity);
-        return used + arity;
-    }
-
-    private static void AppendGenericArguments(StringBuilder sb, Type[] arguments, int start, int count)
-    {
-        if (count <= 0)
-        {
-            return;
-        }
-
-        sb.Append('<');
-        for (int i = 0; i < count; i++)
-        {
-            if (i > 0)
-            {
-                sb.Append(", ");
-            }
-
-            AppendTypeName(sb, arguments[start + i], fullName: false);
-        }
-
-        sb.Append('>');
-    }
-
-    private static string? Keyword(Type type) => type.IsEnum ? null : Type.GetTypeCode(type) switch
-    {
-        TypeCode.Boolean => "bool",
-        TypeCode.Char => "char",
-        TypeCode.SByte => "sbyte",
-        TypeCode.Byte => "byte",
-        TypeCode.Int16 => "short",
-        TypeCode.UInt16 => "ushort",
-        TypeCode.Int32 => "int",
-        TypeCode.UInt32 => "uint",
-        TypeCode.Int64 => "long",
-        TypeCode.UInt64 => "ulong",
-        TypeCode.Single => "float",
-        TypeCode.Double => "double",
-        TypeCode.Decimal => "decimal",
-        TypeCode.String => "string",
-        _ when type == typeof(object) => "object",
-        _ when type == typeof(void) => "void",
-        _ when type == typeof(nint) => "nint",
-        _ when type == typeof(nuint) => "nuint",
-        _ => null,
-    };
 }

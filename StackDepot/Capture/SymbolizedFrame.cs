@@ -33,6 +33,9 @@ public sealed record SymbolizedFrame
     /// <summary>1-based source line; 0 when unknown.</summary>
     public int Line { get; init; }
 
+    /// <summary>1-based first source line of the method (its sequence point at IL offset 0); 0 when unknown.</summary>
+    public int MethodLine { get; init; }
+
     /// <summary>1-based source column; 0 when unknown.</summary>
     public int Column { get; init; }
 
@@ -55,9 +58,10 @@ public sealed record SymbolizedFrame
     }
 
     /// <summary>The frame as the shared reporting layer takes it: <see cref="DisplayName"/> as the name, the module, the
-    /// frame id as the address, and the source position when known.</summary>
+    /// frame id as the address, the source position when known, and <see cref="Method"/> (with
+    /// <see cref="MethodLine"/>) as the method.</summary>
     /// <returns>A frame for a <see cref="StackReportEntry"/>.</returns>
-    public ReportFrame ToReportFrame() => new(DisplayName, Module, FrameId, File, Line);
+    public ReportFrame ToReportFrame() => new(DisplayName, Module, FrameId, File, Line) { Method = Method, MethodLine = MethodLine };
 
     /// <summary><see cref="DisplayName"/>, followed by <c> at file:line</c> when known.</summary>
     public override string ToString() =>

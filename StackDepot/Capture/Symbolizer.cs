@@ -26,7 +26,7 @@ public sealed class Symbolizer : IDisposable
     private readonly ConcurrentDictionary<ulong, SymbolizedFrame> _withSource = new();
     private readonly ConcurrentDictionary<ulong, string> _displayNames = new();
     private readonly SourceLineResolver _sourceLines = new();
-    private readonly bool _resolveStateMachines;
+    private readonly bool _readableNames;
     private readonly bool _isShared;
 
     /// <summary>Creates a symbolizer with its own caches and PDB readers (dispose it to close them).</summary>
@@ -38,7 +38,7 @@ public sealed class Symbolizer : IDisposable
 
     private Symbolizer(SymbolizerOptions? options, bool isShared)
     {
-        _resolveStateMachines = (options ?? new SymbolizerOptions()).ResolveStateMachines;
+        _readableNames = (options ?? new SymbolizerOptions()).ReadableNames;
         _isShared = isShared;
     }
 
@@ -140,7 +140,7 @@ public sealed class Symbolizer : IDisposable
                     return Frame(entry, FrameKind.Managed, "<unresolvable method 0x" + ((ulong)entry.Method).ToString("x", CultureInfo.InvariantCulture) + ">", null, placeholder: true);
                 }
 
-                SymbolizedFrame named = Frame(entry, FrameKind.Managed, MethodNameFormatter.FormatSafely(method, _resolveStateMachines),
+                SymbolizedFrame named = Frame(entry, FrameKind.Managed, MethodNameFormatter.FormatSafely(method, _readableNames),
                     MethodNameFormatter.ModuleName(method), placeholder: false);
                 return includeSourceInfo ? WithSource(named, method, entry.ILOffset) : named;
         }
@@ -152,7 +152,9 @@ public sealed class Symbolizer : IDisposable
         {
             if (_sourceLines.TryResolve(method, ilOffset, out string? file, out int line, out int column))
             {
-                return frame with { File = file, Line = line, Column = column };
+                // The method's first line: that of its sequence point at IL offset 0, when it is not hidden.
+                int methodLine = _sourceLines.TryResolve(method, 0, out _, out int first, out _) ? first : 0;
+                return frame with { File = file, Line = line, Column = column, MethodLine = methodLine };
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using StackDepot.Testing;
 
 namespace StackDepot.Diagnostics;
 
@@ -67,7 +68,10 @@ internal sealed class DepotMetrics : IDisposable
                 return null;
             }
 
-            cached = depot.GetStats();
+            // Dispose may come between the check above and the snapshot; an observer must not throw, and a snapshot
+            // of a depot disposed a moment ago is still right.
+            depot.RunTestHook(DepotHookPoint.MetricsBeforeSnapshot);
+            cached = depot.SnapshotForObserver();
             _cached = cached;
             _cachedAt = now;
         }

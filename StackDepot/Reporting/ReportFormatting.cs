@@ -24,8 +24,7 @@ internal static class ReportFormatting
     }
 
     /// <summary>"12.3%", or "-" without a total.</summary>
-    internal static string Percent(double value, double total) =>
-        total <= 0 ? "-" : (100.0 * value / total).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+    internal static string Percent(double value, double total) => ReportQuantity.Percent(value, total);
 
     internal static string ThreadList(IReadOnlyList<int> ids)
     {

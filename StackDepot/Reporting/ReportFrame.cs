@@ -10,6 +10,22 @@ namespace StackDepot.Reporting;
 /// <param name="Line">The source line, when known; 0 otherwise.</param>
 public sealed record ReportFrame(string Name, string? Module = null, ulong Address = 0, string? File = null, int Line = 0)
 {
+    private readonly string? _method;
+
+    /// <summary>
+    /// The method the frame is in, without an offset (<c>"Namespace.Type.Method(Int32)"</c>): what formats that keep
+    /// one entry per function (pprof) group by. Defaults to <see cref="Name"/>; producers whose names carry an offset
+    /// (<c>"... + 0x1a"</c>, <c>"... + IL_000c"</c>) set it.
+    /// </summary>
+    public string Method
+    {
+        get => _method ?? Name;
+        init => _method = value;
+    }
+
+    /// <summary>The first source line of <see cref="Method"/>, when known (from the PDB); 0 otherwise.</summary>
+    public int MethodLine { get; init; }
+
     /// <summary>The frame as reports print it: <c>Module!Name</c>, or just <c>Name</c> without a module.</summary>
     public string DisplayName => string.IsNullOrEmpty(Module) ? Name : Module + "!" + Name;
 

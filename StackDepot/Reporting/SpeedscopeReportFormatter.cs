@@ -6,7 +6,9 @@ namespace StackDepot.Reporting;
 
 /// <summary>
 /// A speedscope file: shared frames, then one <c>sampled</c> profile per value type. Each entry becomes one sample
-/// (frame indices from the outermost to the innermost frame) whose weight is the entry's value.
+/// (frame indices from the outermost to the innermost frame) whose weight is the entry's value. Samples are ordered by
+/// their path (frame names from the root), so that speedscope's time-order view, which draws samples side by side in
+/// file order, shows each root and each shared prefix once. The <c>exporter</c> is <see cref="StackReport.Producer"/>.
 /// </summary>
 internal sealed class SpeedscopeReportFormatter : ITextReportFormatter
 {
@@ -27,7 +29,8 @@ internal sealed class SpeedscopeReportFormatter : ITextReportFormatter
         var frameIndex = new Dictionary<ReportFrame, int>();
         var frames = new List<ReportFrame>();
         var samples = new List<int[]>(report.Entries.Count);
-        foreach (StackReportEntry entry in report.Entries)
+        StackReportEntry[] entries = [.. report.Entries.OrderBy(e => e, PathOrder.Instance)];
+        foreach (StackReportEntry entry in entries)
         {
             IReadOnlyList<ReportFrame> stack = ReportFormatting.FramesOrPlaceholder(entry);
             var sample = new int[stack.Count];
@@ -54,7 +57,7 @@ internal sealed class SpeedscopeReportFormatter : ITextReportFormatter
             json.WriteString("$schema", SchemaUrl);
             json.WriteString("name", report.Title);
             json.WriteNumber("activeProfileIndex", 0);
-            json.WriteString("exporter", "stackdepot " + Version());
+            json.WriteString("exporter", report.Producer ?? "StackDepot " + Version());
 
             json.WriteStartObject("shared");
             json.WriteStartArray("frames");
@@ -82,7 +85,7 @@ internal sealed class SpeedscopeReportFormatter : ITextReportFormatter
             {
                 ReportValueType type = report.ValueTypes[v];
                 long shown = 0;
-                foreach (StackReportEntry entry in report.Entries)
+                foreach (StackReportEntry entry in entries)
                 {
                     shown += entry.Values[v];
                 }
@@ -107,7 +110,7 @@ internal sealed class SpeedscopeReportFormatter : ITextReportFormatter
 
                 json.WriteEndArray();
                 json.WriteStartArray("weights");
-                foreach (StackReportEntry entry in report.Entries)
+                foreach (StackReportEntry entry in entries)
                 {
                     json.WriteNumberValue(entry.Values[v]);
                 }
@@ -124,7 +127,30 @@ internal sealed class SpeedscopeReportFormatter : ITextReportFormatter
         output.Write('\n');
     }
 
+    /// <summary>The library's version, for reports without a <see cref="StackReport.Producer"/>.</summary>
     internal static string Version() =>
         typeof(SpeedscopeReportFormatter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
             .Split('+')[0] ?? "0.0.0";
+
+    /// <summary>Orders entries by their frames' display names from the root (ordinal); a path before its extensions.</summary>
+    private sealed class PathOrder : IComparer<StackReportEntry>
+    {
+        public static readonly PathOrder Instance = new();
+
+        public int Compare(StackReportEntry? x, StackReportEntry? y)
+        {
+            IReadOnlyList<ReportFrame> a = ReportFormatting.FramesOrPlaceholder(x!);
+            IReadOnlyList<ReportFrame> b = ReportFormatting.FramesOrPlaceholder(y!);
+            for (int i = 1; i <= Math.Min(a.Count, b.Count); i++)
+            {
+                int byName = string.CompareOrdinal(a[^i].DisplayName, b[^i].DisplayName);
+                if (byName != 0)
+                {
+                    return byName;
+                }
+            }
+
+            return a.Count.CompareTo(b.Count);
+        }
+    }
 }

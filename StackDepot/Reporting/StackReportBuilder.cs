@@ -107,7 +107,7 @@ public sealed class StackReportBuilder
 
         if (threadId != NoThread)
         {
-            accumulator.Threads.Add(threadId);
+            accumulator.Threads[threadId] = accumulator.Threads.GetValueOrDefault(threadId) + values[0];
         }
     }
 
@@ -171,14 +171,15 @@ public sealed class StackReportBuilder
                 continue;
             }
 
-            var threads = new List<int>(pair.Value.Threads);
-            threads.Sort();
+            int[] threads = [.. pair.Value.Threads.Keys];
+            Array.Sort(threads);
             entries.Add(new StackReportEntry
             {
                 Frames = Symbolize(pair.Key),
                 Values = (long[])pair.Value.Values.Clone(),
                 ThreadIds = threads,
                 Threads = Describe(threads),
+                ThreadValues = Array.ConvertAll(threads, id => pair.Value.Threads[id]),
                 Handle = pair.Key,
             });
         }
@@ -209,7 +210,7 @@ public sealed class StackReportBuilder
         };
     }
 
-    private List<ReportThread> Describe(List<int> threadIds)
+    private List<ReportThread> Describe(int[] threadIds)
     {
         var threads = new List<ReportThread>();
         if (DescribeThread is null)
@@ -263,7 +264,8 @@ public sealed class StackReportBuilder
     {
         public long[] Values { get; } = new long[valueCount];
 
-        public HashSet<int> Threads { get; } = [];
+        /// <summary>Per thread id, its part of the first value.</summary>
+        public Dictionary<int, long> Threads { get; } = [];
 
         public int Order { get; } = order;
     }

@@ -1,7 +1,7 @@
 namespace StackDepot.Reporting;
 
 /// <summary>One distinct stack of a <see cref="StackReport"/> with its values.</summary>
-public sealed class StackReportEntry
+public sealed record StackReportEntry
 {
     /// <summary>The frames, innermost first (index 0 is the frame that was executing).</summary>
     public required IReadOnlyList<ReportFrame> Frames { get; init; }
@@ -15,6 +15,12 @@ public sealed class StackReportEntry
     /// <summary>The threads of <see cref="ThreadIds"/> with their names and kinds, in the same order, when the producer
     /// knows them (empty otherwise).</summary>
     public IReadOnlyList<ReportThread> Threads { get; init; } = [];
+
+    /// <summary>
+    /// How much of the first value each thread of <see cref="ThreadIds"/> accounts for, in the same order (for example
+    /// in how many snapshots the thread was seen on this stack); empty when not known.
+    /// </summary>
+    public IReadOnlyList<long> ThreadValues { get; init; } = [];
 
     /// <summary>
     /// An optional heading for this entry. When set, the text writer prints it as the entry's heading line instead

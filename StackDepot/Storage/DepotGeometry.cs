@@ -8,6 +8,12 @@ namespace StackDepot.Storage;
 /// </summary>
 internal readonly record struct DepotGeometry
 {
+    /// <summary>Fewest generation bits a refcounted handle has in any configuration.</summary>
+    public const int MinGenerationBits = 10;
+
+    /// <summary>Most refcounted slots of any depot: 31 handle bits minus <see cref="MinGenerationBits"/>.</summary>
+    public const int MaxRefcountedSlots = 1 << (31 - MinGenerationBits);
+
     /// <summary>Largest number of frames a record keeps.</summary>
     public int MaxFrames { get; private init; }
 
@@ -23,7 +29,8 @@ internal readonly record struct DepotGeometry
     /// <summary>Words in a persistent pool.</summary>
     public int PersistentPoolWords => 1 << PersistentPoolShift;
 
-    /// <summary>Most persistent pools the capacity allows (at least one slot in the pool table).</summary>
+    /// <summary>Most persistent pools the capacity allows; 0 when a persistent pool that fits the capacity cannot hold
+    /// a record of <see cref="MaxFrames"/> frames (persistent saves then take pinned refcounted slots).</summary>
     public int PersistentMaxPools { get; private init; }
 
     /// <summary>log2 of the slots in a refcounted pool.</summary>
@@ -32,10 +39,11 @@ internal readonly record struct DepotGeometry
     /// <summary>Bytes in a refcounted pool.</summary>
     public long RefcountedPoolBytes => (long)RecordWords * sizeof(ulong) << SlotsPerPoolShift;
 
-    /// <summary>Most refcounted pools the capacity allows (at least one slot in the pool table).</summary>
+    /// <summary>Most refcounted pools the capacity allows; at least one.</summary>
     public int RefcountedMaxPools { get; private init; }
 
-    /// <summary>Most refcounted slots: what a refcounted handle's slot bits must be able to name.</summary>
+    /// <summary>Most refcounted slots (at most <see cref="MaxRefcountedSlots"/>): what a refcounted handle's slot bits
+    /// must be able to name.</summary>
     public long MaxSlots => (long)RefcountedMaxPools << SlotsPerPoolShift;
 
     /// <summary>How a handle's bits split into generation and slot.</summary>
@@ -71,15 +79,39 @@ internal readonly record struct DepotGeometry
 
         long capacity = options.CapacityBytes;
         int recordWords = RecordHeader.HeaderWords + options.MaxFrames;
+        long recordBytes = (long)recordWords * sizeof(ulong);
+        if (capacity < recordBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), capacity,
+                $"CapacityBytes ({capacity}) cannot hold one stack of MaxFrames ({options.MaxFrames}) frames, which takes {recordBytes} bytes; raise CapacityBytes or lower MaxFrames.");
+        }
 
-        // Persistent pools: a power of two of words holding at least four of the largest records.
+        // Persistent pools: a power of two of words holding at least four of the largest records, shrunk to the
+        // largest power of two the capacity holds when that is less. When not even one record fits in such a pool
+        // (location 0 stays unused), there are no persistent pools: persistent saves take refcounted slots, pinned.
         int persistentPoolWords = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.PoolBytes / sizeof(ulong), 4 * recordWords));
-        int persistentMaxPools = (int)Math.Max(1, capacity / ((long)persistentPoolWords * sizeof(ulong)));
+        if ((long)persistentPoolWords * sizeof(ulong) > capacity)
+        {
+            persistentPoolWords = 1 << BitOperations.Log2((ulong)(capacity / sizeof(ulong)));
+        }
 
-        // Refcounted pools: a power of two of fixed-size slots, about PoolBytes each.
+        int persistentMaxPools = persistentPoolWords > recordWords
+            ? (int)(capacity / ((long)persistentPoolWords * sizeof(ulong)))
+            : 0;
+
+        // Refcounted pools: a power of two of fixed-size slots, about PoolBytes each, and no more than the capacity.
         int slotsPerPool = (int)Math.Max(1u, BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, (options.PoolBytes / (recordWords * sizeof(ulong))) + 1)) / 2);
-        long slotPoolBytes = (long)recordWords * sizeof(ulong) * slotsPerPool;
-        int refcountedMaxPools = (int)Math.Max(1, capacity / slotPoolBytes);
+        while (slotsPerPool > 1 && recordBytes * slotsPerPool > capacity)
+        {
+            slotsPerPool /= 2;
+        }
+
+        // At most MaxRefcountedSlots slots, so that a refcounted handle keeps at least MinGenerationBits generation
+        // bits (a stale handle matches a live one only after 2^10 reuses of its slot); persistent records and bytes
+        // are not limited by this.
+        slotsPerPool = Math.Min(slotsPerPool, MaxRefcountedSlots);
+        long slotPoolBytes = recordBytes * slotsPerPool;
+        int refcountedMaxPools = (int)Math.Min(capacity / slotPoolBytes, MaxRefcountedSlots / slotsPerPool);
 
         int tableSize = options.TableSize != 0
             ? options.TableSize

@@ -20,10 +20,10 @@ internal readonly struct HandleLayout
     {
         SlotBits = Math.Max(1, 64 - BitOperations.LeadingZeroCount((ulong)Math.Max(1, maxSlots - 1)));
         GenerationBits = 31 - SlotBits;
-        if (GenerationBits < 4)
+        if (GenerationBits < DepotGeometry.MinGenerationBits)
         {
-            throw new ArgumentOutOfRangeException(nameof(maxSlots),
-                "The capacity holds too many refcounted records for a 32-bit handle; lower CapacityBytes.");
+            throw new ArgumentOutOfRangeException(nameof(maxSlots), maxSlots,
+                $"StackDepot internal error: {maxSlots} refcounted slots leave fewer than {DepotGeometry.MinGenerationBits} generation bits in a handle.");
         }
 
         SlotMask = (1u << SlotBits) - 1;

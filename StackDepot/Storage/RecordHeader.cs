@@ -6,7 +6,7 @@ namespace StackDepot.Storage;
 /// The three 64-bit header words in front of every record's frames (see docs/design.md, "Record layout").
 /// <code>
 /// word 0  key   = hash32 &lt;&lt; 32 | frame count           immutable while the record is linked
-/// word 1  state = tag32  &lt;&lt; 32 | reference count       tag = generation (refcounted) or flags (persistent)
+/// word 1  state = tag32  &lt;&lt; 32 | reference count       tag: bit 31 = handed out with Get, bits 0-30 = generation
 /// word 2  link  = self32 &lt;&lt; 32 | next32                 next = handle value of the next record in the bucket
 /// word 3.. frames
 /// </code>
@@ -20,9 +20,13 @@ internal static unsafe class RecordHeader
     /// <summary>Count of a record that is never freed (persistent or pinned), as the kernel's REFCOUNT_SATURATED.</summary>
     public const uint Saturated = uint.MaxValue;
 
-    /// <summary>Persistent-record flag: a <c>Save</c> with <c>Get</c> returned this record at least once, so a
-    /// <c>Put</c> of its handle is a legitimate no-op rather than a caller error.</summary>
-    public const uint FlagHandedOutWithGet = 1;
+    /// <summary>Tag flag of a record that is never freed (persistent, pinned, or stored pinned from the start): a
+    /// <c>Save</c> with <c>Get</c> returned it at least once, so a <c>Put</c> of its handle is a legitimate no-op
+    /// rather than a caller error. Bit 31, above every generation bit.</summary>
+    public const uint FlagHandedOutWithGet = 1u << 31;
+
+    /// <summary>The tag bits that hold a refcounted record's generation.</summary>
+    public const uint GenerationTagMask = FlagHandedOutWithGet - 1;
 
     static RecordHeader()
     {
@@ -59,6 +63,11 @@ internal static unsafe class RecordHeader
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint TagOf(long state) => (uint)((ulong)state >> 32);
+
+    /// <summary>The generation a slot's next record gets when this one is freed (wraps within the generation bits
+    /// of the tag, never into the flag).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint NextGeneration(uint tag) => (tag + 1) & GenerationTagMask;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static long MakeState(uint tag, uint count) => (long)(((ulong)tag << 32) | count);

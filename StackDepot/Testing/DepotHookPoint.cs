@@ -3,6 +3,9 @@ namespace StackDepot.Testing;
 /// <summary>Named points where a test can pause a depot operation to force an interleaving (internal).</summary>
 internal enum DepotHookPoint
 {
+    /// <summary>A lock-free lookup starts (value: the bucket).</summary>
+    LookupStart,
+
     /// <summary>A lookup reached a record in a bucket chain, before pass 1 and before reading its link.</summary>
     LookupVisitRecord,
 
@@ -31,6 +34,17 @@ internal enum DepotHookPoint
     /// <summary>A freed slot is about to be reused for a new record (under the insert lock).</summary>
     BeforeReuse,
 
+    /// <summary>A record being freed is unlinked but not yet stamped (or, with <c>StampAfterUnlink</c> off, stamped
+    /// but not yet unlinked); under the insert lock.</summary>
+    FreeBetweenUnlinkAndStamp,
+
+    /// <summary>A reclaimer has scanned the readers and not yet computed what is reclaimable (value 0; outside the
+    /// insert lock).</summary>
+    ReclaimAfterScan,
+
     /// <summary><c>GetStats</c> is adding up the per-thread counters (value 0).</summary>
     StatsSnapshot,
+
+    /// <summary>A metrics collection found the depot not disposed and is about to take its snapshot (value 0).</summary>
+    MetricsBeforeSnapshot,
 }

@@ -28,4 +28,17 @@ internal enum DepotProtections
     /// <summary>A lookup that reaches a refcounted link while walking persistent records unannounced announces its
     /// epoch and walks again from the bucket head, instead of trusting the link it read unprotected.</summary>
     RestartAfterAnnounce = 32,
+
+    /// <summary>A reader's announcement is a full fence (<c>Interlocked.Exchange</c>), ordered before the reads of its
+    /// section; switched off it is a plain store, which the processor may hold in its store buffer past those reads.</summary>
+    AnnouncementFence = 64,
+
+    /// <summary>The reclaimer advances the epoch before it scans the readers and bounds what it declares reclaimable by
+    /// that epoch; switched off it scans first and advances after, so a record freed during the scan, under a reader
+    /// the scan had already passed, is declared reclaimable.</summary>
+    AdvanceBeforeScan = 128,
+
+    /// <summary>A freed record is stamped after it is unlinked; switched off it is stamped first, so a reader that
+    /// enters between the stamp and the unlink announces the stamp yet still reaches the record.</summary>
+    StampAfterUnlink = 256,
 }

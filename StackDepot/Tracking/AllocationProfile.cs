@@ -25,6 +25,10 @@ public sealed class AllocationProfile
     /// site with <see cref="StackHandle.None"/>.</summary>
     public required long UnstoredSamples { get; init; }
 
+    /// <summary>When the sampler began recording what this profile holds: its creation or its last
+    /// <see cref="AllocationSampler.Reset"/>.</summary>
+    public DateTimeOffset Since { get; init; }
+
     /// <summary>The sites, largest <see cref="AllocationSite.EstimatedBytes"/> first.</summary>
     public required IReadOnlyList<AllocationSite> Sites { get; init; }
 }

@@ -62,6 +62,7 @@ public sealed class AllocationSampler : IDisposable
     private long _unstoredSamples;
     private double _estimatedObjects;
     private double _estimatedBytes;
+    private DateTimeOffset _since = DateTimeOffset.UtcNow;
 
     /// <summary>Creates a sampler that stores its sampled stacks in <paramref name="depot"/>.</summary>
     /// <param name="depot">The depot for the stacks; it must outlive the sampler.</param>
@@ -160,13 +161,16 @@ public sealed class AllocationSampler : IDisposable
                 EstimatedBytes = _estimatedBytes,
                 UnstoredSamples = _unstoredSamples,
                 Sites = sites,
+                Since = _since,
             };
         }
     }
 
     /// <summary>
     /// The top allocation sites as a <see cref="StackReport"/> (write it with <see cref="StackReportWriter"/> in any
-    /// format). Values per site: estimated bytes (the sort key), estimated objects, samples, sampled bytes.
+    /// format). Values per site (see <see cref="ValueTypes"/>): estimated bytes (the sort key, Go's <c>alloc_space</c>),
+    /// estimated allocations (<c>alloc_objects</c>), samples, sampled bytes. The report's period is the sampling rate in
+    /// bytes, its start time the sampler's creation or last <see cref="Reset"/>.
     /// </summary>
     /// <param name="options">What to include; null for the defaults (top 10, no source lines).</param>
     /// <returns>The report.</returns>
@@ -220,14 +224,14 @@ public sealed class AllocationSampler : IDisposable
                 entries.Add(TrackingFormat.WithCaption(entry, caption));
             }
 
-            return new StackReport
+            return built with
             {
-                Title = built.Title,
-                ValueTypes = built.ValueTypes,
                 Entries = entries,
                 Totals = [(long)Math.Round(profile.EstimatedBytes), (long)Math.Round(profile.EstimatedObjects), profile.Samples, profile.SampledBytes],
-                OmittedEntries = built.OmittedEntries,
-                Properties = built.Properties,
+                StartTime = profile.Since,
+                Duration = DateTimeOffset.UtcNow - profile.Since,
+                PeriodType = ReportValueType.Space,
+                Period = _rate,
             };
         }
         finally
@@ -239,11 +243,25 @@ public sealed class AllocationSampler : IDisposable
         }
     }
 
-    /// <summary>The value types of <see cref="GetReport"/>, in order.</summary>
+    /// <summary>
+    /// The number of allocations one sampled allocation of <paramref name="bytes"/> stands for when every byte is
+    /// sampled with probability <c>1/samplingRate</c>: <c>1 / (1 - exp(-bytes/samplingRate))</c>, the Horvitz-Thompson
+    /// weight this sampler gives each of its samples (multiply by <paramref name="bytes"/> for the bytes it stands
+    /// for). Use it to scale samples taken by another byte-based sampler, such as the .NET runtime's
+    /// <c>AllocationSampled</c> event (mean 102,400 bytes between samples).
+    /// </summary>
+    /// <param name="bytes">The sampled allocation's size in bytes.</param>
+    /// <param name="samplingRate">Mean bytes between samples; 1 or less means every allocation is sampled.</param>
+    /// <returns>The weight, at least 1 for a positive size; 0 for a size of 0 or less.</returns>
+    public static double SampleWeight(long bytes, long samplingRate) => SamplingMath.Weight(bytes, samplingRate);
+
+    /// <summary>The value types of <see cref="GetReport"/>, in order: <see cref="ReportValueType.AllocatedBytes"/> and
+    /// <see cref="ReportValueType.AllocatedObjects"/> (estimates, named as in Go's heap profiles), then the raw
+    /// <c>samples</c> and <c>sampled bytes</c>.</summary>
     public static IReadOnlyList<ReportValueType> ValueTypes { get; } =
     [
-        new("estimated bytes", "bytes"),
-        new("estimated allocations", "count"),
+        ReportValueType.AllocatedBytes,
+        ReportValueType.AllocatedObjects,
         new("samples", "count"),
         new("sampled bytes", "bytes"),
     ];
@@ -262,6 +280,7 @@ public sealed class AllocationSampler : IDisposable
             _unstoredSamples = 0;
             _estimatedObjects = 0;
             _estimatedBytes = 0;
+            _since = DateTimeOffset.UtcNow;
         }
 
         PutAll(old.Keys);

@@ -59,6 +59,7 @@ public sealed class LeakTracker : IDisposable
     private readonly Meter _meter;
     private volatile bool _disposed;
 
+    private readonly DateTimeOffset _created = DateTimeOffset.UtcNow;
     private long _tracked;
     private long _released;
     private long _leaked;
@@ -292,21 +293,23 @@ public sealed class LeakTracker : IDisposable
                 : caption));
         }
 
-        return new StackReport
+        return built with
         {
-            Title = built.Title,
-            ValueTypes = built.ValueTypes,
             Entries = entries,
             Totals = [shownTotal, counts.Leaked, counts.Outstanding, counts.Tracked],
-            OmittedEntries = built.OmittedEntries,
-            Properties = built.Properties,
+            StartTime = _created,
+            Duration = DateTimeOffset.UtcNow - _created,
+            PeriodType = ReportValueType.Objects,
+            Period = 1, // every tracked object is counted
         };
     }
 
-    /// <summary>The value types of <see cref="GetReport"/>, in order.</summary>
+    /// <summary>The value types of <see cref="GetReport"/>, in order. The first counts the objects the report is about
+    /// (leaked, outstanding or both, per <see cref="LeakReportOptions.Include"/>: objects never released) and is named
+    /// as Go's <see cref="ReportValueType.LiveObjects"/> (<c>inuse_objects</c>), so that heap profile readers take it.</summary>
     public static IReadOnlyList<ReportValueType> ValueTypes { get; } =
     [
-        ReportValueType.Objects,
+        ReportValueType.LiveObjects,
         new("leaked", "count"),
         new("outstanding", "count"),
         new("tracked", "count"),

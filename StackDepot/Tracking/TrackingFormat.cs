@@ -1,4 +1,3 @@
-using System.Globalization;
 using StackDepot.Capture;
 using StackDepot.Reporting;
 
@@ -8,24 +7,10 @@ namespace StackDepot.Tracking;
 internal static class TrackingFormat
 {
     /// <summary>"1,234" (invariant culture, rounded).</summary>
-    internal static string Count(double value) => Math.Round(value).ToString("N0", CultureInfo.InvariantCulture);
+    internal static string Count(double value) => ReportQuantity.Count(value);
 
     /// <summary>"512 B", "3.5 KiB", "12.0 MiB", "1.2 GiB".</summary>
-    internal static string Bytes(double value)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        int unit = 0;
-        double scaled = value;
-        while (Math.Abs(scaled) >= 1024 && unit < units.Length - 1)
-        {
-            scaled /= 1024;
-            unit++;
-        }
-
-        return unit == 0
-            ? Math.Round(scaled).ToString("0", CultureInfo.InvariantCulture) + " B"
-            : scaled.ToString("0.0", CultureInfo.InvariantCulture) + " " + units[unit];
-    }
+    internal static string Bytes(double value) => ReportQuantity.Bytes(value);
 
     /// <summary>A frame symbolizer for <see cref="StackReportBuilder"/>.</summary>
     internal static Func<ulong, ReportFrame> FrameSource(Symbolizer? symbolizer, bool includeSourceInfo)
@@ -35,12 +20,5 @@ internal static class TrackingFormat
     }
 
     /// <summary>Copies an entry with a caption.</summary>
-    internal static StackReportEntry WithCaption(StackReportEntry entry, string caption) => new()
-    {
-        Frames = entry.Frames,
-        Values = entry.Values,
-        ThreadIds = entry.ThreadIds,
-        Handle = entry.Handle,
-        Caption = caption,
-    };
+    internal static StackReportEntry WithCaption(StackReportEntry entry, string caption) => entry with { Caption = caption };
 }

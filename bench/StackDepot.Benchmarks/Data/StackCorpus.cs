@@ -118,7 +118,7 @@ public sealed class StackCorpus
                 }
 
                 path[..depth].Reverse(); // innermost first
-                if (seen.Add(FrameHasher.Hash(path[..depth], 0x0BAD_5EED)))
+                if (seen.Add(XxHash3.HashToUInt64(MemoryMarshal.AsBytes(path[..depth]), 0x0BAD_5EED))) // the corpus as generated before the depot's hash changed
                 {
                     break;
                 }

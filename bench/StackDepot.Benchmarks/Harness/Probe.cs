@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using StackDepot.Benchmarks.Data;
 using StackDepot.Benchmarks.Stores;
 using StackDepot.Hashing;
@@ -17,39 +19,17 @@ public static class Probe
             frames[i] = copy[i] = 0x7F00_0000_0000UL + ((ulong)i * 0x9E3779B9UL);
         }
 
+        // The hashes by depth over 1,024 distinct stacks, each timed by a method of its own that is called until it
+        // runs tier-1 code (a loop timed in place would run on-stack-replaced code), best of 15 passes.
+        var hasher = new FrameHasher(12345);
         foreach (int depth in new[] { 8, 16, 24, 30, 31, 40, 48, 64 })
         {
-            double best = double.MaxValue;
-            for (int rep = 0; rep < 7; rep++)
-            {
-                const int N = 2_000_000;
-                ulong acc = 0;
-                long t = Stopwatch.GetTimestamp();
-                for (int i = 0; i < N; i++)
-                {
-                    acc += FrameHasher.Hash(frames.AsSpan(0, depth), 12345);
-                }
-
-                best = Math.Min(best, Stopwatch.GetElapsedTime(t).TotalNanoseconds / N);
-                GC.KeepAlive(acc);
-            }
-
-            double cmp = double.MaxValue;
-            for (int rep = 0; rep < 7; rep++)
-            {
-                const int N = 2_000_000;
-                int acc = 0;
-                long t = Stopwatch.GetTimestamp();
-                for (int i = 0; i < N; i++)
-                {
-                    acc += frames.AsSpan(0, depth).SequenceEqual(copy.AsSpan(0, depth)) ? 1 : 0;
-                }
-
-                cmp = Math.Min(cmp, Stopwatch.GetElapsedTime(t).TotalNanoseconds / N);
-                GC.KeepAlive(acc);
-            }
-
-            Console.WriteLine($"depth {depth,2} ({depth * 8,3} bytes): XXH3 {best,6:F1} ns, compare {cmp,5:F1} ns");
+            ulong[] stacks = DistinctStacks(depth);
+            double word = BestOf(() => DepotHashPass(hasher, stacks, depth), 1024);
+            double xxh3 = BestOf(() => Xxh3Pass(stacks, depth), 1024);
+            double addBytes = BestOf(() => AddBytesPass(stacks, depth), 1024);
+            double cmp = BestOf(() => ComparePass(stacks, depth), 1024);
+            Console.WriteLine($"depth {depth,2} ({depth * 8,3} bytes): depot hash {word,5:F1} ns, XXH3 {xxh3,5:F1} ns, HashCode.AddBytes {addBytes,5:F1} ns, compare {cmp,5:F1} ns");
         }
 
         double x = double.MaxValue;
@@ -78,14 +58,14 @@ public static class Probe
             long t = Stopwatch.GetTimestamp();
             foreach (int i in order)
             {
-                acc += FrameHasher.Hash(corpus[i], 12345);
+                acc += hasher.Hash(corpus[i]);
             }
 
             h = Math.Min(h, Stopwatch.GetElapsedTime(t).TotalNanoseconds / order.Length);
             GC.KeepAlive(acc);
         }
 
-        Console.WriteLine($"hot corpus (mean depth {corpus.MeanDepth:F1}): XXH3 {h:F1} ns/stack");
+        Console.WriteLine($"hot corpus (mean depth {corpus.MeanDepth:F1}): depot hash {h:F1} ns/stack");
 
         // Hot hits per contender, best of 7 passes (min filters out the other tenants of a shared machine).
         ulong[] copyFrames = corpus.CopyFrames();
@@ -104,6 +84,95 @@ public static class Probe
             Console.WriteLine($"S1 hot: Depot {Best(() => Loops.Save(d, corpus, order), order.Length):F1}  ConcurrentDictionary {Best(() => Loops.Save(c, corpus, order), order.Length):F1}  Floor {Best(() => Loops.Save(new FloorOps(corpus, copyFrames), corpus, order), order.Length):F1}  HashOnly {Best(() => Loops.Save(default(HashOnlyOps), corpus, order), order.Length):F1} ns/op");
             Console.WriteLine($"S2 hot: Depot {Best(() => Loops.GetPut(dg, corpus, order), order.Length):F1}  ConcurrentDictionary {Best(() => Loops.GetPut(rc, corpus, order), order.Length):F1} ns/op");
         }
+    }
+
+    private static ulong[] DistinctStacks(int depth)
+    {
+        StackCorpus corpus = StackCorpus.Generate(1024);
+        var frames = new ulong[1024 * depth];
+        for (int i = 0; i < 1024; i++)
+        {
+            ReadOnlySpan<ulong> stack = corpus[i];
+            for (int f = 0; f < depth; f++)
+            {
+                frames[(i * depth) + f] = stack[f % stack.Length] + (ulong)(f / stack.Length);
+            }
+        }
+
+        return frames;
+    }
+
+    private static double BestOf(Func<ulong> pass, int perPass)
+    {
+        var warm = Stopwatch.StartNew();
+        while (warm.ElapsedMilliseconds < 300)
+        {
+            pass(); // long enough for the tier-1 compilation to be installed
+        }
+
+        double best = double.MaxValue;
+        for (int rep = 0; rep < 15; rep++)
+        {
+            long t = Stopwatch.GetTimestamp();
+            for (int k = 0; k < 50; k++)
+            {
+                pass();
+            }
+
+            best = Math.Min(best, Stopwatch.GetElapsedTime(t).TotalNanoseconds / (50.0 * perPass));
+        }
+
+        return best;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ulong DepotHashPass(FrameHasher hasher, ulong[] stacks, int depth)
+    {
+        ulong acc = 0;
+        for (int i = 0; i < 1024; i++)
+        {
+            acc += hasher.Hash(stacks.AsSpan(i * depth, depth));
+        }
+
+        return acc;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ulong Xxh3Pass(ulong[] stacks, int depth)
+    {
+        ulong acc = 0;
+        for (int i = 0; i < 1024; i++)
+        {
+            acc += XxHash3.HashToUInt64(MemoryMarshal.AsBytes(stacks.AsSpan(i * depth, depth)), 12345);
+        }
+
+        return acc;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ulong AddBytesPass(ulong[] stacks, int depth)
+    {
+        ulong acc = 0;
+        for (int i = 0; i < 1024; i++)
+        {
+            var hash = default(HashCode);
+            hash.AddBytes(MemoryMarshal.AsBytes(stacks.AsSpan(i * depth, depth)));
+            acc += (ulong)hash.ToHashCode();
+        }
+
+        return acc;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ulong ComparePass(ulong[] stacks, int depth)
+    {
+        ulong acc = 0;
+        for (int i = 0; i < 1024; i++)
+        {
+            acc += stacks.AsSpan(i * depth, depth).SequenceEqual(stacks.AsSpan(((i + 1) & 1023) * depth, depth)) ? 1UL : 0UL;
+        }
+
+        return acc;
     }
 
     /// <summary><c>--probe-loop CONTENDER hot|cold SECONDS</c>: one contender's S1 hit loop for a while, to

@@ -137,11 +137,17 @@ public readonly struct DepotOps(Depot depot) : IStoreOps
 /// </summary>
 public sealed class ConcurrentStore
 {
-    private readonly ConcurrentDictionary<ulong[], int> _map = new(new FramesComparer(Contenders.HashSeed));
+    private readonly ConcurrentDictionary<ulong[], int> _map;
     private readonly ConcurrentDictionary<ulong[], int>.AlternateLookup<ReadOnlySpan<ulong>> _lookup;
     private int _next;
 
-    public ConcurrentStore() => _lookup = _map.GetAlternateLookup<ReadOnlySpan<ulong>>();
+    /// <param name="depotHash">False (a user's choice): <see cref="FramesComparer"/> (<c>HashCode.AddBytes</c>);
+    /// true: <see cref="DepotHashFramesComparer"/>, to show the hash's share of the difference.</param>
+    public ConcurrentStore(bool depotHash = false)
+    {
+        _map = depotHash ? new(new DepotHashFramesComparer()) : new(new FramesComparer());
+        _lookup = _map.GetAlternateLookup<ReadOnlySpan<ulong>>();
+    }
 
     public int Count => _map.Count;
 
@@ -186,7 +192,7 @@ public readonly struct ConcurrentOps(ConcurrentStore store) : IStoreOps
 public sealed class LockedStore
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<ulong[], int> _map = new(new FramesComparer(Contenders.HashSeed));
+    private readonly Dictionary<ulong[], int> _map = new(new FramesComparer());
     private readonly Dictionary<ulong[], int>.AlternateLookup<ReadOnlySpan<ulong>> _lookup;
 
     public LockedStore() => _lookup = _map.GetAlternateLookup<ReadOnlySpan<ulong>>();
@@ -224,7 +230,7 @@ public readonly struct LockedOps(LockedStore store) : IStoreOps
 public sealed class RwLockStore
 {
     private readonly ReaderWriterLockSlim _rw = new(LockRecursionPolicy.NoRecursion);
-    private readonly Dictionary<ulong[], int> _map = new(new FramesComparer(Contenders.HashSeed));
+    private readonly Dictionary<ulong[], int> _map = new(new FramesComparer());
     private readonly Dictionary<ulong[], int>.AlternateLookup<ReadOnlySpan<ulong>> _lookup;
 
     public RwLockStore() => _lookup = _map.GetAlternateLookup<ReadOnlySpan<ulong>>();
@@ -289,7 +295,7 @@ public readonly struct RwLockOps(RwLockStore store) : IStoreOps
 /// </summary>
 public sealed class RefCountedConcurrentStore
 {
-    private readonly ConcurrentDictionary<ulong[], Entry> _map = new(new FramesComparer(Contenders.HashSeed));
+    private readonly ConcurrentDictionary<ulong[], Entry> _map = new(new FramesComparer());
     private readonly ConcurrentDictionary<ulong[], Entry>.AlternateLookup<ReadOnlySpan<ulong>> _lookup;
     private readonly ConcurrentDictionary<int, Entry> _byId = new();
     private int _next;
@@ -395,7 +401,7 @@ public readonly struct RefCountedConcurrentOps(RefCountedConcurrentStore store) 
 public sealed class RefCountedLockedStore
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<ulong[], int> _map = new(new FramesComparer(Contenders.HashSeed));
+    private readonly Dictionary<ulong[], int> _map = new(new FramesComparer());
     private readonly Dictionary<ulong[], int>.AlternateLookup<ReadOnlySpan<ulong>> _lookup;
     private readonly List<(ulong[]? Key, int Refs)> _entries = [(null, 0)]; // id 0 is "none"
     private readonly Stack<int> _freeIds = new();
@@ -462,7 +468,7 @@ public readonly struct RefCountedLockedOps(RefCountedLockedStore store) : IStore
 }
 
 /// <summary>
-/// The floor: the work no store can skip on a hit. Hash the frames with the same XXH3-64 and compare them once
+/// The floor: the work no store can skip on a hit. Hash the frames with the depot's hash and compare them once
 /// against a stored copy, found with no table at all (same offset in a copy of the corpus). Get/Put add nothing.
 /// </summary>
 public readonly struct FloorOps(StackCorpus corpus, ulong[] copy) : IStoreOps
@@ -473,7 +479,7 @@ public readonly struct FloorOps(StackCorpus corpus, ulong[] copy) : IStoreOps
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint Save(ReadOnlySpan<ulong> frames)
     {
-        ulong hash = FrameHasher.Hash(frames, Contenders.HashSeed);
+        ulong hash = Contenders.Hasher.Hash(frames);
         bool same = frames.SequenceEqual(new ReadOnlySpan<ulong>(_copy, _corpus.OffsetOf(frames), frames.Length));
         return (uint)hash + (same ? 1u : 0u);
     }
@@ -486,11 +492,11 @@ public readonly struct FloorOps(StackCorpus corpus, ulong[] copy) : IStoreOps
     }
 }
 
-/// <summary>Below the floor: the hash alone, to show what share of a hit it is.</summary>
+/// <summary>Below the floor: the depot's hash alone, to show what share of a hit it is.</summary>
 public readonly struct HashOnlyOps : IStoreOps
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint Save(ReadOnlySpan<ulong> frames) => (uint)FrameHasher.Hash(frames, Contenders.HashSeed);
+    public uint Save(ReadOnlySpan<ulong> frames) => (uint)Contenders.Hasher.Hash(frames);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint SaveGet(ReadOnlySpan<ulong> frames) => Save(frames);
@@ -503,8 +509,11 @@ public readonly struct HashOnlyOps : IStoreOps
 /// <summary>Settings shared by every contender.</summary>
 public static class Contenders
 {
-    /// <summary>One fixed seed for the depot and the baselines: same hash, same buckets quality.</summary>
+    /// <summary>One fixed seed for the depot, the floor and the contender that uses the depot's hash.</summary>
     public const ulong HashSeed = 0x9E37_79B9_7F4A_7C15UL;
+
+    /// <summary>The depot's frame hash with <see cref="HashSeed"/>.</summary>
+    internal static readonly FrameHasher Hasher = new(HashSeed);
 
     /// <summary>Room for a million refcounted records (536 bytes each at MaxFrames 64) with margin.</summary>
     public const long DepotCapacityBytes = 1L << 30;
