@@ -253,5 +253,22 @@ public sealed class SamplingTests(TargetFixture fixture) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task The_eventpipe_engine_samples_through_the_runtime_and_reports_its_pauses()
+    {
+        CliResult result = await Cli.RunAsync("stacks", "--pid", Pid, "--engine", "eventpipe", "--duration", "1s", "--rate", "20", "-f", "json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        (JsonElement root, List<JsonStack> stacks) = Reports.ParseJson(result.StdOut);
+        Assert.StartsWith("eventpipe (the runtime's sample profiler", Property(root, "engine"));
+        int taken = int.Parse(Property(root, "samples").Split(',')[0], CultureInfo.InvariantCulture);
+        Assert.InRange(taken, 2, 20);
+        Reports.AssertKnownStacks(stacks, five: 5 * taken, three: 3 * taken);
+        Assert.Matches(@"^[\d.]+ ms per sample \(median\), [\d.]+ ms worst, [\d.]+% of the run$", Property(root, "target stopped"));
+
+        CliResult frame = await Cli.RunAsync("stacks", "--pid", Pid, "--engine", "eventpipe", "--group-by", "frame");
+        Assert.True(frame.ExitCode == 2, frame.ToString());
+        Assert.Contains("--group-by frame needs a ClrMD engine", frame.StdErr, StringComparison.Ordinal);
+    }
+
     private static string Property(JsonElement root, string name) => root.GetProperty("properties").GetProperty(name).GetString()!;
 }

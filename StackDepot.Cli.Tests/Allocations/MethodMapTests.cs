@@ -1,4 +1,4 @@
-using StackDepot.Cli.Allocations;
+using StackDepot.Cli.EventPipe;
 
 namespace StackDepot.Cli.Tests.Allocations;
 

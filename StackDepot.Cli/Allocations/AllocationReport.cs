@@ -1,4 +1,5 @@
 using System.Globalization;
+using StackDepot.Cli.EventPipe;
 using StackDepot.Reporting;
 
 namespace StackDepot.Cli.Allocations;

@@ -64,10 +64,11 @@ internal sealed class SamplingOptions
 
     public Option<string> Engine { get; } = new Option<string>("--engine")
     {
-        Description = "clrmd: stop threads only to copy their stacks, unwind while the target runs; " +
+        Description = "clrmd: stop threads only to copy their stacks, unwind while the target runs (ptrace); " +
+                      "eventpipe: the runtime's own sample profiler over the diagnostics port (no ptrace, no root; the runtime pauses about every millisecond); " +
                       "clrmd-suspend: stop the target for the whole walk of every sample (slower; the old way)",
         DefaultValueFactory = _ => "clrmd",
-    }.AcceptOnlyFromAmong("clrmd", "clrmd-suspend");
+    }.AcceptOnlyFromAmong("clrmd", "eventpipe", "clrmd-suspend");
 
     public Option<int> MaxFrames { get; } = CommonOptions.Range(new Option<int>("--max-frames")
     {
@@ -115,6 +116,11 @@ internal sealed class SamplingOptions
             {
                 result.AddError("give --interval or --rate, not both");
             }
+
+            if (result.GetValue(Engine) == "eventpipe" && result.GetValue(GroupBy) == "frame")
+            {
+                result.AddError("--group-by frame needs a ClrMD engine (--engine clrmd): the runtime's sample profiler gives return addresses, named by method");
+            }
         });
     }
 
@@ -140,7 +146,12 @@ internal sealed class SamplingOptions
             IntervalMs = rate is { } hz ? 1000.0 / hz : intervalGiven ? parse.GetValue(Interval) : 100,
             Duration = duration,
             Rate = rate,
-            Engine = parse.GetValue(Engine) == "clrmd-suspend" ? SamplingEngine.ClrMdSuspend : SamplingEngine.ClrMd,
+            Engine = parse.GetValue(Engine) switch
+            {
+                "clrmd-suspend" => SamplingEngine.ClrMdSuspend,
+                "eventpipe" => SamplingEngine.EventPipe,
+                _ => SamplingEngine.ClrMd,
+            },
             MaxFrames = parse.GetValue(MaxFrames),
             RuntimeFrames = parse.GetValue(RuntimeFrames),
             RawNames = parse.GetValue(RawNames),

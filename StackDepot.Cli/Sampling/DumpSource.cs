@@ -40,6 +40,11 @@ internal sealed class DumpSource(string path, StackWalker walker) : IStackSource
     }
 
     /// <inheritdoc/>
+    public void Finish()
+    {
+    }
+
+    /// <inheritdoc/>
     public void Dispose()
     {
     }

@@ -6,7 +6,7 @@ namespace StackDepot.Cli.Sampling;
 /// A sampling engine: takes snapshots of every thread's stack as frame ids (innermost first) and names those ids.
 /// <see cref="StackSampler"/> drives any engine the same way; ClrMD's are <see cref="StackCopySource"/> (stop, copy the
 /// stacks, resume, unwind the copy), <see cref="LiveSource"/> (attach, walk, detach) and <see cref="DumpSource"/> (a
-/// dump's one snapshot). Disposing a source releases whatever it holds of the target.
+/// dump's one snapshot); <see cref="EventPipeSource"/> reads the runtime's own sample profiler. Disposing a source releases whatever it holds of the target.
 /// </summary>
 internal interface IStackSource : IDisposable
 {
@@ -28,6 +28,10 @@ internal interface IStackSource : IDisposable
     /// <summary>Gets ready to take snapshots (loads what it needs while a live target runs); called once before the
     /// first snapshot, outside the run's clock. Throws what <see cref="Capture"/> would for a target it cannot sample.</summary>
     void Open();
+
+    /// <summary>Ends the run: called once after the last snapshot, before the report is built (an engine that learns
+    /// names as it goes gets the last of them here). The target is released when this returns.</summary>
+    void Finish();
 
     /// <summary>Takes one snapshot. A live target is running again when this returns or throws.</summary>
     /// <param name="budget">Time allowed for the snapshot.</param>

@@ -41,6 +41,11 @@ internal sealed class LiveSource(int pid, StackWalker walker, ILogger log) : ISt
     }
 
     /// <inheritdoc/>
+    public void Finish()
+    {
+    }
+
+    /// <inheritdoc/>
     public void Dispose()
     {
     }

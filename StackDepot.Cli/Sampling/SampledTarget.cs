@@ -63,7 +63,11 @@ internal sealed class SampledTarget : IDisposable
         var frames = new ClrFrameTable(keys, sampling.RuntimeFrames, sampling.RawNames, root);
         var walker = new StackWalker(frames, sampling.MaxFrames);
         IStackSource source;
-        if (sampling.Engine == SamplingEngine.ClrMd && StackCopySource.IsSupported)
+        if (sampling.Engine == SamplingEngine.EventPipe)
+        {
+            source = new EventPipeSource(pid, frames, sampling.MaxFrames, TimeSpan.FromMilliseconds(sampling.IntervalMs), log);
+        }
+        else if (sampling.Engine == SamplingEngine.ClrMd && StackCopySource.IsSupported)
         {
             source = new StackCopySource(pid, walker, log);
         }

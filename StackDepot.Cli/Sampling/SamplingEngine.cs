@@ -8,4 +8,8 @@ internal enum SamplingEngine
 
     /// <summary>ClrMD attached with suspend for the whole walk, every sample (the target is stopped much longer).</summary>
     ClrMdSuspend,
+
+    /// <summary>The runtime's own sample profiler over EventPipe: no ptrace, no root; the runtime pauses itself at
+    /// safe points about every millisecond.</summary>
+    EventPipe,
 }

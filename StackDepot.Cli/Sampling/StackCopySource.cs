@@ -129,6 +129,7 @@ internal sealed class StackCopySource : IStackSource
             beforeThread: _ => _reader.StartRecording(),
             afterThread: stack => _unwound[stack.ThreadId] =
                 new UnwoundThread(X64Registers.UnwindState(copy.Threads[stack.ThreadId].Registers), _reader.StopRecording(), stack));
+        _reader.StopRecording(); // a thread whose walk failed left it on
         snapshot.Frozen = copy.Stopped;
         snapshot.Reused = reused.Count;
         foreach (ThreadStack thread in reused)
@@ -147,6 +148,11 @@ internal sealed class StackCopySource : IStackSource
 
         Learn(copy, snapshot);
         return snapshot;
+    }
+
+    /// <summary>Nothing to finish: every thread is released after each copy.</summary>
+    public void Finish()
+    {
     }
 
     /// <summary>Releases every thread still traced and the runtime's debugging support.</summary>

@@ -101,6 +101,7 @@ internal static class StackSampler
         }
 
         stats.Elapsed = run.Elapsed;
+        source.Finish();
         return stats;
     }
 

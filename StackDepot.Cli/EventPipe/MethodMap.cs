@@ -1,11 +1,11 @@
 using System.Globalization;
 using StackDepot.Reporting;
 
-namespace StackDepot.Cli.Allocations;
+namespace StackDepot.Cli.EventPipe;
 
 /// <summary>
 /// Native code ranges of the target's methods, from the runtime's method load events (methods compiled during the
-/// session) and rundown events (every method with code when the session ends, precompiled ones included), and the
+/// session; at Informational level they carry no names, which the rundown supplies) and rundown events (every method with code when the session ends, precompiled ones included), and the
 /// names of the methods and modules. Turns a return address of an event's stack into its method.
 /// </summary>
 /// <remarks>
@@ -45,16 +45,29 @@ internal sealed class MethodMap
             return;
         }
 
-        if (!_methods.ContainsKey(methodId))
+        if (!_methods.TryGetValue(methodId, out MethodInfo? known) || known.Name is null)
         {
             _methods[methodId] = new MethodInfo(FormatName(typeName, name, signature), moduleId);
         }
 
-        if (_seen.Add((start, methodId)))
+        AddCode(methodId, start, size);
+    }
+
+    /// <summary>Records a method's code range whose name is not known yet (a method load event at Informational
+    /// level has no names; the rundown names it later).</summary>
+    /// <param name="methodId">The runtime's id of the method (its MethodDesc).</param>
+    /// <param name="start">The first byte of the code.</param>
+    /// <param name="size">The code size in bytes.</param>
+    /// <param name="moduleId">The runtime's id of the method's module.</param>
+    public void AddRange(ulong methodId, ulong start, long size, ulong moduleId)
+    {
+        if (methodId == 0 || start == 0 || size <= 0)
         {
-            _ranges.Add(new CodeRange(start, start + (ulong)size, methodId));
-            _sorted = false;
+            return;
         }
+
+        _methods.TryAdd(methodId, new MethodInfo(null, moduleId));
+        AddCode(methodId, start, size);
     }
 
     /// <summary>Records a module's file, for the module name of its methods' frames.</summary>
@@ -65,6 +78,15 @@ internal sealed class MethodMap
         if (moduleId != 0 && !string.IsNullOrEmpty(path))
         {
             _modules[moduleId] = Path.GetFileNameWithoutExtension(path.Replace('\\', '/'));
+        }
+    }
+
+    private void AddCode(ulong methodId, ulong start, long size)
+    {
+        if (_seen.Add((start, methodId)))
+        {
+            _ranges.Add(new CodeRange(start, start + (ulong)size, methodId));
+            _sorted = false;
         }
     }
 
@@ -98,7 +120,9 @@ internal sealed class MethodMap
             return new ReportFrame("[unknown " + "0x" + address.ToString("x", CultureInfo.InvariantCulture) + "]", Address: address);
         }
 
-        return new ReportFrame(method.Name, _modules.GetValueOrDefault(method.ModuleId));
+        return method.Name is null
+            ? new ReportFrame("[method 0x" + frameId.ToString("x", CultureInfo.InvariantCulture) + "]", _modules.GetValueOrDefault(method.ModuleId))
+            : new ReportFrame(method.Name, _modules.GetValueOrDefault(method.ModuleId));
     }
 
     /// <summary><c>Namespace.Type.Method(args)</c> from the event's parts; the signature's return type and calling
@@ -113,5 +137,5 @@ internal sealed class MethodMap
 
     private readonly record struct CodeRange(ulong Start, ulong End, ulong MethodId);
 
-    private sealed record MethodInfo(string Name, ulong ModuleId);
+    private sealed record MethodInfo(string? Name, ulong ModuleId);
 }
