@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -138,19 +137,10 @@ public sealed class SamplingTests(TargetFixture fixture) : IAsyncLifetime
     public async Task A_target_that_exits_mid_run_keeps_the_samples_taken()
     {
         using TargetProcess target = await TargetProcess.StartAsync([]);
-        var sampled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task<CliResult> run = Cli.RunAsync(["stacks", "--pid", target.Pid.ToString(CultureInfo.InvariantCulture), "--samples", "100000", "--interval", "10", "-f", "json"], wrapper: null,
-            started: p => p.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data?.StartsWith("stackdepot: sample ", StringComparison.Ordinal) == true)
-                {
-                    sampled.TrySetResult();
-                }
-            });
-        await sampled.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        SamplingRun run = await SamplingRun.StartAsync("stacks", "--pid", target.Pid.ToString(CultureInfo.InvariantCulture), "--samples", "100000", "--interval", "10", "-f", "json");
         Assert.Equal(0, Signals.Kill(target.Pid, Signals.SIGKILL));
 
-        CliResult result = await run;
+        CliResult result = await run.Result;
         Assert.True(result.ExitCode == 0, result.ToString());
         Match exited = Regex.Match(result.StdErr, $@"stackdepot: warning: Process {target.Pid} exited after (\d+) of 100000 samples; reporting those");
         Assert.True(exited.Success, result.StdErr);
@@ -164,23 +154,8 @@ public sealed class SamplingTests(TargetFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task Sigterm_writes_the_report_of_what_was_collected_and_exits_143()
     {
-        var sampled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Process? cli = null;
-        Task<CliResult> run = Cli.RunAsync(["stacks", "--pid", Pid, "--rate", "50", "-f", "json"], wrapper: null, started: p =>
-        {
-            cli = p;
-            p.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data?.StartsWith("stackdepot: sample ", StringComparison.Ordinal) == true)
-                {
-                    sampled.TrySetResult();
-                }
-            };
-        });
-        await sampled.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(0, Signals.Kill(cli!.Id, Signals.SIGTERM));
-
-        CliResult result = await run;
+        SamplingRun run = await SamplingRun.StartAsync("stacks", "--pid", Pid, "--rate", "50", "-f", "json");
+        CliResult result = await run.SignalAsync(Signals.SIGTERM);
         Assert.True(result.ExitCode == 143, result.ToString());
         Match said = Regex.Match(result.StdErr, @"stackdepot: interrupted by SIGTERM after (\d+) samples; the target was released and the report of those samples written");
         Assert.True(said.Success, result.StdErr);
@@ -230,22 +205,8 @@ public sealed class SamplingTests(TargetFixture fixture) : IAsyncLifetime
         using TargetProcess target = await TargetProcess.StartAsync(["--extra", "40"]);
         for (int round = 0; round < 3; round++)
         {
-            var sampled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Process? cli = null;
-            Task<CliResult> run = Cli.RunAsync(["stacks", "--pid", target.Pid.ToString(CultureInfo.InvariantCulture), "--rate", "200"], wrapper: null, started: p =>
-            {
-                cli = p;
-                p.ErrorDataReceived += (_, e) =>
-                {
-                    if (e.Data?.StartsWith("stackdepot: sample ", StringComparison.Ordinal) == true)
-                    {
-                        sampled.TrySetResult();
-                    }
-                };
-            });
-            await sampled.Task.WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Equal(0, Signals.Kill(cli!.Id, Signals.SIGKILL));
-            Assert.Equal(137, (await run).ExitCode);
+            SamplingRun run = await SamplingRun.StartAsync("stacks", "--pid", target.Pid.ToString(CultureInfo.InvariantCulture), "--rate", "200");
+            Assert.Equal(137, (await run.SignalAsync(Signals.SIGKILL)).ExitCode);
 
             // The kernel releases whatever the dead tracer held: nothing stays stopped or traced.
             await ThreadStates.WaitUntilAsync(() => Sampling.TraceStates.Released(target.Pid), TimeSpan.FromSeconds(20), "the target to be released");

@@ -220,24 +220,8 @@ public sealed class StacksTests(TargetFixture target) : IAsyncLifetime
     [Fact]
     public async Task Interrupt_releases_the_target_writes_the_report_and_exits_130()
     {
-        string[] args = ["stacks", "--pid", Pid, "--samples", "100000", "--interval", "1", "--format", "json"];
-        var firstSample = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Process? cli = null;
-        Task<CliResult> run = Cli.RunAsync(args, wrapper: null, started: p =>
-        {
-            cli = p;
-            p.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data?.StartsWith("stackdepot: sample ", StringComparison.Ordinal) == true)
-                {
-                    firstSample.TrySetResult();
-                }
-            };
-        });
-        await firstSample.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(0, Signals.Kill(cli!.Id, Signals.SIGINT)); // as Ctrl-C sends
-
-        CliResult result = await run;
+        SamplingRun run = await SamplingRun.StartAsync("stacks", "--pid", Pid, "--samples", "100000", "--interval", "1", "--format", "json");
+        CliResult result = await run.SignalAsync(Signals.SIGINT); // as Ctrl-C sends
         Assert.True(result.ExitCode == 130, result.ToString());
         Assert.Matches(@"stackdepot: interrupted by SIGINT after \d+ samples; the target was released and the report of those samples written", result.StdErr);
         Assert.DoesNotContain("   at ", result.StdErr, StringComparison.Ordinal);
