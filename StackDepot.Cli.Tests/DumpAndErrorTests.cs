@@ -93,11 +93,10 @@ public sealed class DumpAndErrorTests(TargetFixture target) : IAsyncLifetime, ID
             // Drop to an unprivileged user and try to attach to the (root-owned) target. That user may not be able to
             // enter the checkout (a clone in a directory from mktemp -d is 0700), so it runs a copy of the CLI's
             // files from a directory everyone may read, which is also its working directory.
-            string copy = CopyCliForEveryone();
+            string copy = EveryoneCopy.OfCli();
             try
             {
-                string[] wrapper = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp"];
-                result = await Cli.RunAsync(["stacks", "--pid", Pid], wrapper, cliDll: Path.Combine(copy, Path.GetFileName(TestPaths.CliDll)), workingDirectory: copy);
+                result = await Cli.RunAsync(["stacks", "--pid", Pid], EveryoneCopy.AsNobody, cliDll: Path.Combine(copy, Path.GetFileName(TestPaths.CliDll)), workingDirectory: copy);
             }
             finally
             {
@@ -115,25 +114,6 @@ public sealed class DumpAndErrorTests(TargetFixture target) : IAsyncLifetime, ID
         Assert.Contains("root", result.StdErr, StringComparison.Ordinal);
         Assert.Contains("CAP_SYS_PTRACE", result.StdErr, StringComparison.Ordinal);
         Assert.Contains("/proc/sys/kernel/yama/ptrace_scope", result.StdErr, StringComparison.Ordinal);
-    }
-
-    /// <summary>The CLI's files (its assemblies and their .deps.json and .runtimeconfig.json) copied into a new
-    /// directory that every user may read and enter.</summary>
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static string CopyCliForEveryone()
-    {
-        DirectoryInfo copy = Directory.CreateTempSubdirectory("stackdepot-cli-");
-        File.SetUnixFileMode(copy.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        string from = Path.GetDirectoryName(TestPaths.CliDll)!;
-        foreach (string file in Directory.EnumerateFiles(from, "*.dll").Concat(Directory.EnumerateFiles(from, "StackDepot.Cli.*.json")))
-        {
-            string to = Path.Combine(copy.FullName, Path.GetFileName(file));
-            File.Copy(file, to);
-            File.SetUnixFileMode(to, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        }
-
-        return copy.FullName;
     }
 
     private static Task AssertFailsAsync(int code, string message, params string[] args) =>

@@ -231,5 +231,33 @@ public sealed class SamplingTests(TargetFixture fixture) : IAsyncLifetime
         Assert.Contains("--group-by frame needs a ClrMD engine", frame.StdErr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_eventpipe_engine_needs_no_root()
+    {
+        if (Environment.UserName != "root" || OperatingSystem.IsWindows())
+        {
+            return; // already unprivileged: the test above shows it
+        }
+
+        // The target and the CLI both run as nobody, from copies every user may read.
+        string cli = EveryoneCopy.OfCli();
+        string targetFiles = EveryoneCopy.OfTarget();
+        try
+        {
+            using TargetProcess target = await TargetProcess.StartAsync([], wrapper: EveryoneCopy.AsNobody, targetDll: Path.Combine(targetFiles, Path.GetFileName(TestPaths.TargetDll)));
+            string pid = target.Pid.ToString(CultureInfo.InvariantCulture);
+            CliResult result = await Cli.RunAsync(["stacks", "--pid", pid, "--engine", "eventpipe", "--samples", "3", "--interval", "50", "-f", "json"],
+                EveryoneCopy.AsNobody, cliDll: Path.Combine(cli, Path.GetFileName(TestPaths.CliDll)), workingDirectory: cli);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Reports.AssertKnownStacks(Reports.ParseJson(result.StdOut).Stacks, five: 15, three: 9);
+            await target.AssertRunningAsync();
+        }
+        finally
+        {
+            Directory.Delete(cli, recursive: true);
+            Directory.Delete(targetFiles, recursive: true);
+        }
+    }
+
     private static string Property(JsonElement root, string name) => root.GetProperty("properties").GetProperty(name).GetString()!;
 }

@@ -27,10 +27,12 @@ internal sealed class TargetProcess : IDisposable
     /// <param name="args">The target's arguments.</param>
     /// <param name="underShell">Start it as a grandchild, under <c>/bin/sh</c>: a .NET process reaps the state changes
     /// of its own children, which steals the ptrace stops that a tracer in this process waits for.</param>
-    public static async Task<TargetProcess> StartAsync(string[] args, bool underShell = false)
+    /// <param name="wrapper">A command prefix (for example <see cref="EveryoneCopy.AsNobody"/>).</param>
+    /// <param name="targetDll">Another copy of the target's files to run.</param>
+    public static async Task<TargetProcess> StartAsync(string[] args, bool underShell = false, string[]? wrapper = null, string? targetDll = null)
     {
         Assert.True(File.Exists(TestPaths.TargetDll), "target not built: " + TestPaths.TargetDll);
-        string[] command = [DotnetHost.Find(), TestPaths.TargetDll, .. args];
+        string[] command = [.. wrapper ?? [], DotnetHost.Find(), targetDll ?? TestPaths.TargetDll, .. args];
         LineProcess process = underShell
             ? new LineProcess("/bin/sh", ["-c", "\"$0\" \"$@\"; exit $?", .. command])
             : new LineProcess(command[0], command[1..]);
