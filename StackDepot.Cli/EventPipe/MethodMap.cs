@@ -125,10 +125,16 @@ internal sealed class MethodMap
             : new ReportFrame(method.Name, _modules.GetValueOrDefault(method.ModuleId));
     }
 
-    /// <summary><c>Namespace.Type.Method(args)</c> from the event's parts; the signature's return type and calling
-    /// convention are dropped, as in the other reports.</summary>
+    /// <summary>The method as the other reports name it (<see cref="EventSignatures.Readable"/>); when its signature is
+    /// not in a form read there, <c>Namespace.Type.Method(args)</c> from the event's parts, the return type and calling
+    /// convention dropped.</summary>
     internal static string FormatName(string typeName, string name, string signature)
     {
+        if (EventSignatures.Readable(typeName, name, signature) is { } readable)
+        {
+            return readable;
+        }
+
         int open = signature.IndexOf('(', StringComparison.Ordinal);
         int close = signature.LastIndexOf(')');
         string args = open >= 0 && close > open ? signature[(open + 1)..close] : string.Empty;
