@@ -5,13 +5,14 @@ namespace StackDepot.Cli.Tests.Target;
 
 /// <summary>
 /// Parks five threads in <see cref="FiveChain"/> and three in <see cref="ThreeChain"/> (and, with <c>--extra N</c>, N
-/// more in <see cref="ExtraChain"/>), starts a <see cref="Heartbeat"/>, then prints <c>READY pid</c>. Answers each
-/// <c>ping</c> line on stdin with <c>pong N</c> (so a test can tell the process is running, not frozen); <c>grow</c> starts
-/// two more threads parked in <see cref="GrowChain"/> (answering <c>grown N</c> once they wait: a workload that changes
-/// between two captures); <c>gap</c> answers <c>gap MS</c> (the longest stop its heartbeat saw since the last question),
-/// <c>gaps</c> <c>beats N gaps G1 G2 ...</c> (every gap of 2 ms or more); <c>move</c> answers <c>moved</c> once the
-/// five threads have left <see cref="FiveChain"/> and parked again in <see cref="MovedChain"/>; <c>gc</c> answers
-/// <c>collected</c> after two full collections; <c>signals</c> answers with the SIGWINCH and SIGCONT it handled
+/// more in <see cref="ExtraChain"/>; or, with the argument <c>async [scale [ballast]]</c>, starts the
+/// <see cref="AsyncScenario"/> instead), starts a <see cref="Heartbeat"/>, then prints <c>READY pid</c>. Answers each
+/// <c>ping</c> line on stdin with <c>pong N</c> (so a test can tell the process is running, not frozen); <c>grow</c>
+/// starts two more threads parked in <see cref="GrowChain"/> (answering <c>grown N</c> once they wait: a workload that
+/// changes between two captures); <c>gap</c> answers <c>gap MS</c> (the longest stop its heartbeat saw since the last
+/// question), <c>gaps</c> <c>beats N gaps G1 G2 ...</c> (every gap of 2 ms or more); <c>move</c> answers <c>moved</c>
+/// once the five threads have left <see cref="FiveChain"/> and parked again in <see cref="MovedChain"/>; <c>gc</c>
+/// answers <c>collected</c> after two full collections; <c>signals</c> answers with the SIGWINCH and SIGCONT it handled
 /// (<c>signals WINCH CONT</c>). It exits when stdin closes or says <c>exit</c>. With the argument <c>alloc</c> (and its
 /// options) it runs the <see cref="AllocationWorkload"/> instead.
 /// </summary>
@@ -36,24 +37,36 @@ internal static class Program
         int at = Array.IndexOf(args, "--extra");
         int extra = at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : 0;
         var threads = new List<Thread>();
-        for (int i = 0; i < 5; i++)
+        AsyncScenario? scenario = null;
+        if (args is ["async", ..])
         {
-            threads.Add(Start(FiveChain.Outer, $"five-{i}"));
+            // async [scale [ballast]]: see AsyncScenario.Start.
+            scenario = AsyncScenario.Start(
+                args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1,
+                args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0);
+            threads.AddRange(scenario.Threads);
         }
-
-        for (int i = 0; i < 3; i++)
+        else
         {
-            threads.Add(Start(ThreeChain.First, $"three-{i}"));
-        }
+            for (int i = 0; i < 5; i++)
+            {
+                threads.Add(Start(FiveChain.Outer, $"five-{i}"));
+            }
 
-        for (int i = 0; i < extra; i++)
-        {
-            threads.Add(Start(ExtraChain.Wait, $"extra-{i}"));
-        }
+            for (int i = 0; i < 3; i++)
+            {
+                threads.Add(Start(ThreeChain.First, $"three-{i}"));
+            }
 
-        if (args.Contains("names"))
-        {
-            NamingScenario.StartAndWait();
+            for (int i = 0; i < extra; i++)
+            {
+                threads.Add(Start(ExtraChain.Wait, $"extra-{i}"));
+            }
+
+            if (args.Contains("names"))
+            {
+                NamingScenario.StartAndWait();
+            }
         }
 
         Heartbeat heartbeat = Heartbeat.Start();
@@ -125,6 +138,8 @@ internal static class Program
                 Console.Out.Flush();
             }
         }
+
+        scenario?.Release();
 
         lock (Gate)
         {

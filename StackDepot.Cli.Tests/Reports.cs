@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 
 namespace StackDepot.Cli.Tests;
@@ -81,5 +82,23 @@ internal static class Reports
         Assert.DoesNotContain("   at ", result.StdErr, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", result.StdErr, StringComparison.Ordinal);
         Assert.Equal(string.Empty, result.StdOut);
+    }
+
+    /// <summary>Validates a speedscope file against the published schema (ajv under node): <c>valid</c> or the errors.</summary>
+    public static async Task<string> ValidateSpeedscopeAsync(string file)
+    {
+        Assert.True(File.Exists(TestPaths.SpeedscopeSchema),
+            "speedscope schema missing: run 'bash .ci/run' (or 'npm ci' in StackDepot.Cli.Tests/schema) first");
+        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(TestPaths.SchemaValidator);
+        info.ArgumentList.Add(TestPaths.SpeedscopeSchema);
+        info.ArgumentList.Add(file);
+        using Process node = Process.Start(info)!;
+        Task<string> stdout = node.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = node.StandardError.ReadToEndAsync();
+        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        string output = (await stdout).Trim();
+        Assert.True(node.ExitCode is 0 or 1, $"validator failed to run: {output} {await stderr}");
+        return output;
     }
 }

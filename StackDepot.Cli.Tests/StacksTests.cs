@@ -95,7 +95,7 @@ public sealed class StacksTests(TargetFixture target) : IAsyncLifetime
             CliResult result = await Cli.RunAsync("stacks", "--pid", Pid, "--format", "speedscope", "-o", file);
             Assert.True(result.ExitCode == 0, result.ToString());
             Assert.Equal(string.Empty, result.StdOut);
-            Assert.Equal("valid", await ValidateAsync(file));
+            Assert.Equal("valid", await Reports.ValidateSpeedscopeAsync(file));
 
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(file));
             string[] frames = doc.RootElement.GetProperty("shared").GetProperty("frames").EnumerateArray().Select(f => f.GetProperty("name").GetString()!).ToArray();
@@ -108,7 +108,7 @@ public sealed class StacksTests(TargetFixture target) : IAsyncLifetime
 
             // The check is real: a file that breaks the schema is rejected.
             File.WriteAllText(file, File.ReadAllText(file).Replace("\"weights\"", "\"weightz\"", StringComparison.Ordinal));
-            Assert.NotEqual("valid", await ValidateAsync(file));
+            Assert.NotEqual("valid", await Reports.ValidateSpeedscopeAsync(file));
         }
         finally
         {
@@ -238,20 +238,5 @@ public sealed class StacksTests(TargetFixture target) : IAsyncLifetime
         CliResult result = await Cli.RunAsync("stacks", "--pid", Pid, "--timeout", "1", "--samples", "2", "--interval", "0");
         Assert.True(result.ExitCode == 9, result.ToString());
         Assert.Contains("stackdepot: error: every sample took longer than --timeout 1 ms", result.StdErr, StringComparison.Ordinal);
-    }
-
-    private static async Task<string> ValidateAsync(string file)
-    {
-        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(TestPaths.SchemaValidator);
-        info.ArgumentList.Add(TestPaths.SpeedscopeSchema);
-        info.ArgumentList.Add(file);
-        using Process node = Process.Start(info)!;
-        Task<string> stdout = node.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        string output = (await stdout).Trim();
-        Assert.True(node.ExitCode is 0 or 1, $"validator failed to run: {output} {await stderr}");
-        return output;
     }
 }

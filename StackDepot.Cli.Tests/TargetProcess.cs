@@ -4,8 +4,9 @@ using StackDepot.Cli.Hosting;
 namespace StackDepot.Cli.Tests;
 
 /// <summary>
-/// A <c>StackDepot.Cli.Tests.Target</c> of a test's own: started, waited for (<c>READY pid</c>), asked questions on
-/// stdin (<c>ping</c>, <c>gap</c>, <c>gaps</c>, <c>move</c>, <c>signals</c>), told to exit or killed.
+/// A <c>StackDepot.Cli.Tests.Target</c> of a test's own: started (with <c>async</c> for the async scenario), waited
+/// for (<c>READY pid</c>), asked questions on stdin (<c>ping</c>, <c>gap</c>, <c>gaps</c>, <c>move</c>, <c>gc</c>,
+/// <c>signals</c>), told to exit or killed.
 /// </summary>
 internal sealed class TargetProcess : IDisposable
 {
@@ -39,7 +40,9 @@ internal sealed class TargetProcess : IDisposable
         try
         {
             string ready = await process.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
-            return new TargetProcess(process, int.Parse(ready["READY ".Length..], CultureInfo.InvariantCulture));
+            int pid = int.Parse(ready["READY ".Length..], CultureInfo.InvariantCulture);
+            Assert.True(underShell || wrapper is not null || process.Process.Id == pid, $"READY {pid} from process {process.Process.Id}");
+            return new TargetProcess(process, pid);
         }
         catch
         {
@@ -49,12 +52,7 @@ internal sealed class TargetProcess : IDisposable
     }
 
     /// <summary>Asserts the target runs: no thread stopped, and it answers a ping.</summary>
-    public async Task AssertRunningAsync()
-    {
-        Assert.False(_process.Process.HasExited, "the target exited");
-        Assert.Empty(ThreadStates.Stopped(Pid));
-        Assert.StartsWith("pong ", await AskAsync("ping", "pong "));
-    }
+    public Task AssertRunningAsync() => TargetChecks.AssertRunningAsync(_process, Pid);
 
     /// <summary>The longest stop the target's heartbeat thread saw since the last call, in milliseconds.</summary>
     public async Task<double> TakeMaxGapAsync()
@@ -100,20 +98,5 @@ internal sealed class TargetProcess : IDisposable
     }
 
     /// <summary>Tells the target to exit and waits a little; kills it otherwise.</summary>
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.Process.HasExited)
-            {
-                _process.Process.StandardInput.WriteLine("exit");
-                _process.Process.WaitForExit(5000);
-            }
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
-    }
+    public void Dispose() => TargetChecks.Stop(_process);
 }

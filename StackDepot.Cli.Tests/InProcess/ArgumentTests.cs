@@ -27,6 +27,7 @@ public sealed class ArgumentTests : IDisposable
     [InlineData("stacks", "--pid", "1", "--max-frames", "65536")] // one frame is kept for the (truncated) marker
     [InlineData("stacks", "--pid", "1", "--top", "-1")]
     [InlineData("stacks", "--pid", "1", "--timeout", "0")]
+    [InlineData("stacks", "--pid", "1", "--async", "bogus")]
     [InlineData("stacks", "--pid", "nope")]
     [InlineData("stacks", "--pid", "1", "--bogus")]
     [InlineData("stacks", "extra")]
@@ -52,6 +53,7 @@ public sealed class ArgumentTests : IDisposable
     [InlineData("--max-frames must be between 1 and 65535, not 0", "stacks", "--pid", "1", "--max-frames", "0")]
     [InlineData("--samples must be at least 1, not 0", "stacks", "--pid", "1", "--samples", "0")]
     [InlineData("(see 'stackdepot stacks --help')", "stacks", "--pid", "1", "--bogus")]
+    [InlineData("--async takes 'only' or 'both', not 'threads'", "stacks", "--pid", "1", "--async", "threads")]
     public async Task Usage_errors_say_what_is_wrong(string message, params string[] args)
     {
         CliResult result = await InProcessCli.RunAsync(args);

@@ -28,10 +28,19 @@ internal static class MeasureCommand
             Description = "clrmd: the copying engine (stop, copy, resume, unwind the copy); clrmd-suspend: attach, walk, detach",
             DefaultValueFactory = _ => "clrmd",
         }.AcceptOnlyFromAmong("clrmd", "clrmd-suspend");
-        var command = new Command("measure", "Time the sampling pipeline against a plain ClrMD walk (see docs/benchmarks-cli.md).") { pid, workers, samples, engine };
+        var heap = new Option<bool>("--async") { Description = "Time the async snapshot (heap walk) against a plain ClrMD heap walk instead (needs --pid)" };
+        var command = new Command("measure", "Time the sampling pipeline against a plain ClrMD walk (see docs/benchmarks-cli.md).") { pid, workers, samples, engine, heap };
         command.Hidden = true;
-        command.SetAction(async (parse, cancellation) => (int)await RunAsync(
-            context, parse.GetValue(pid), parse.GetValue(workers), parse.GetValue(samples), parse.GetValue(engine) == "clrmd", cancellation).ConfigureAwait(false));
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(heap) && result.GetResult(pid) is null)
+            {
+                result.AddError("measure --async needs --pid: a process with pending async work");
+            }
+        });
+        command.SetAction(async (parse, cancellation) => parse.GetValue(heap)
+            ? (int)AsyncMeasurement.Run(context, parse.GetValue(pid)!.Value, parse.GetValue(samples), cancellation)
+            : (int)await RunAsync(context, parse.GetValue(pid), parse.GetValue(workers), parse.GetValue(samples), parse.GetValue(engine) == "clrmd", cancellation).ConfigureAwait(false));
         return command;
     }
 
@@ -156,10 +165,10 @@ internal static class MeasureCommand
         return clock.Elapsed.TotalMilliseconds;
     }
 
-    private static void Row(TextWriter output, string name, List<double> values) =>
+    internal static void Row(TextWriter output, string name, List<double> values) =>
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {Median(values):0.00} | {values.Min():0.00} | {values.Max():0.00} |"));
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using StackDepot.Cli.Async;
 using StackDepot.Cli.Options;
 using StackDepot.Cli.Output;
 using StackDepot.Cli.Sampling;
@@ -24,11 +25,32 @@ internal static class StacksCommand
     {
         var target = new TargetOptions(allowDump: true);
         var options = new StacksOptions(context.Formats);
+        var asyncOption = new Option<string?>("--async")
+        {
+            Description = "Logical (async) stacks: every pending async operation from what it awaits out to its root, from a walk of the GC heap " +
+                          "(one snapshot; a dump must be a heap dump). 'both' adds the thread stacks and joins a thread blocked on a task to that task's stack",
+            Arity = ArgumentArity.ZeroOrOne,
+            HelpName = "only|both",
+        };
+        asyncOption.Validators.Add(result =>
+        {
+            if (result.Tokens is [{ Value: not ("only" or "both") } token])
+            {
+                result.AddError($"--async takes 'only' or 'both', not '{token.Value}'");
+            }
+        });
         var command = new Command("stacks", "Sample the thread stacks of a process (or read a dump) and print each distinct stack once, with counts.");
         target.AddTo(command);
         options.AddTo(command);
+        command.Add(asyncOption);
         command.SetAction(async (parse, cancellation) =>
-            (int)await RunAsync(options.Read(parse, target.Read(parse)), context, cancellation).ConfigureAwait(false));
+        {
+            StacksSettings settings = options.Read(parse, target.Read(parse)) with
+            {
+                Async = parse.GetResult(asyncOption) is null ? AsyncMode.Off : parse.GetValue(asyncOption) == "both" ? AsyncMode.Both : AsyncMode.Only,
+            };
+            return (int)await RunAsync(settings, context, cancellation).ConfigureAwait(false);
+        });
         return command;
     }
 
@@ -38,23 +60,17 @@ internal static class StacksCommand
         // Everything that can be checked before the target is touched: output file, target.
         using OutputFile output = OutputFile.Open(settings.Report.OutputPath, context.Console, settings.Report.Formatter.IsBinary);
         SamplingSettings sampling = settings.Sampling;
-        string? dumpPath = settings.Target.DumpPath;
-        var properties = new Dictionary<string, string>();
-        string title;
-        using SampledTarget sampled = SampledTarget.Open(settings.Target, sampling, context.Log);
-        IStackSource source = sampled.Source;
-        if (dumpPath is not null)
+        StacksTarget target = StacksTarget.Resolve(settings.Target);
+        if (settings.Async != AsyncMode.Off)
         {
-            title = $"Stacks in dump {Path.GetFileName(dumpPath)}";
-            properties["dump"] = dumpPath;
-        }
-        else
-        {
-            title = $"Stacks of {sampled.ProcessName} (pid {sampled.Pid})";
-            properties["pid"] = DotNetProcess.Text(sampled.Pid);
-            properties["process"] = sampled.ProcessName;
+            return await AsyncStacks.RunAsync(settings, target, output, context, cancellation).ConfigureAwait(false);
         }
 
+        string? dumpPath = target.DumpPath;
+        var properties = new Dictionary<string, string>(target.Properties);
+        string title = "Stacks " + target.Subject;
+        using SampledTarget sampled = SampledTarget.Open(target, sampling, context.Log);
+        IStackSource source = sampled.Source;
         SamplingPlan plan = sampled.Plan;
         if (dumpPath is not null && (sampling.Samples is not 1 || sampling.Duration is not null))
         {
@@ -148,6 +164,17 @@ internal static class StacksCommand
             properties["unreadable threads"] = string.Join("; ", stats.Unreadable.OrderBy(u => u.Key).Select(u =>
                 $"{u.Key} ({source.DescribeThread(u.Key).Label}): {u.Value.Reason}" +
                 (stats.Taken > 1 ? $" (in {u.Value.Snapshots} of {stats.Taken} samples)" : string.Empty)));
+        }
+
+        if (stats.ThreadPool is { } pool)
+        {
+            properties["thread pool"] = pool.Describe() + (stats.Taken > 1 ? " (last sample)" : string.Empty);
+        }
+
+        if (stats.LockBlockedThreads > 0)
+        {
+            properties["blocked on locks"] = string.Create(CultureInfo.InvariantCulture,
+                $"{stats.LockBlockedThreads} thread{(stats.LockBlockedThreads == 1 ? string.Empty : "s")}{(stats.Taken > 1 ? " (last sample)" : string.Empty)}");
         }
 
         if (stats.Truncated > 0)

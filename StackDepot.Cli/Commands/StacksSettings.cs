@@ -1,3 +1,4 @@
+using StackDepot.Cli.Async;
 using StackDepot.Cli.Options;
 
 namespace StackDepot.Cli.Commands;
@@ -13,6 +14,9 @@ internal sealed record StacksSettings
 
     /// <summary>What to write and where.</summary>
     public required ReportSettings Report { get; init; }
+
+    /// <summary>Logical (async) stacks instead of, or with, the thread stacks.</summary>
+    public AsyncMode Async { get; init; } = AsyncMode.Off;
 
     /// <summary>No progress on stderr.</summary>
     public bool Quiet { get; init; }

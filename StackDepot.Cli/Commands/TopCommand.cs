@@ -57,7 +57,7 @@ internal static class TopCommand
     public static async Task<ExitCode> RunAsync(
         TargetSelection selection, SamplingSettings sampling, TimeSpan refresh, int rows, CliContext context, CancellationToken cancellation)
     {
-        using SampledTarget sampled = SampledTarget.Open(selection, sampling, context.Log);
+        using SampledTarget sampled = SampledTarget.Open(StacksTarget.Resolve(selection), sampling, context.Log);
         string title = $"stackdepot top: {sampled.ProcessName} (pid {sampled.Pid})";
         using var depot = new Depot(new DepotOptions { MaxFrames = SampledTarget.DepotFrames(sampling), Name = "stackdepot-top" });
         StackReportBuilder builder = sampled.CreateBuilder(depot, ReportValueType.Samples);

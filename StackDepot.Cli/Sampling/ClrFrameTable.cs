@@ -135,6 +135,10 @@ internal sealed class ClrFrameTable : IDisposable
         };
     }
 
+    /// <summary>The runtime's name of a frame (its method's signature as ClrMD reads it, or a runtime frame's name),
+    /// without reading anything from disk: usable while the target is stopped.</summary>
+    public string? RuntimeName(ulong id) => _frames.TryGetValue(id, out Entry? entry) ? entry.Method?.Raw ?? entry.SyntheticName : null;
+
     /// <summary>Closes the PDB readers.</summary>
     public void Dispose() => _namer.Dispose();
 
@@ -164,8 +168,8 @@ internal sealed class ClrFrameTable : IDisposable
         return (file, line);
     }
 
-    /// <summary>The id of a frame that is only a name (a runtime frame, the truncation marker, a frame the sampler adds
-    /// such as a thread's label), interned on first use.</summary>
+    /// <summary>The id of a frame that is not a method (a runtime frame, a marker, a note such as the lock a thread is
+    /// blocked on, or a frame the sampler adds such as a thread's label), interned by its name.</summary>
     public ulong Synthetic(string name)
     {
         if (!_syntheticIds.TryGetValue(name, out ulong id))

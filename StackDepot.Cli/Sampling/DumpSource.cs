@@ -118,6 +118,21 @@ internal sealed class DumpSource(string path, StackWalker walker) : IStackSource
     /// <summary>Loads the dump and walks its threads.</summary>
     public Snapshot Capture(TimeSpan budget, CancellationToken cancellation)
     {
+        (DataTarget target, ClrInfo clr) = Open(path);
+        using (target)
+        {
+            RuntimeVersion = ClrRuntimes.VersionOf(clr);
+            using ClrRuntime runtime = ClrRuntimes.Create(clr, path);
+            Snapshot snapshot = walker.Walk(runtime, Stopwatch.StartNew(), budget, cancellation);
+            _names.Observe(runtime, snapshot.Threads);
+            return snapshot;
+        }
+    }
+
+    /// <summary>Checks and loads a dump and finds its .NET runtime; the failures are the CLI's (not a dump, another
+    /// architecture, no runtime...). The caller disposes the target.</summary>
+    internal static (DataTarget Target, ClrInfo Runtime) Open(string path)
+    {
         Check(path);
         DataTarget target;
         try
@@ -129,7 +144,7 @@ internal sealed class DumpSource(string path, StackWalker walker) : IStackSource
             throw new CliException(ExitCode.BadDump, $"{path} is not a readable dump: {e.Message}", e);
         }
 
-        using (target)
+        try
         {
             if (target.DataReader.Architecture != RuntimeInformation.ProcessArchitecture)
             {
@@ -138,22 +153,21 @@ internal sealed class DumpSource(string path, StackWalker walker) : IStackSource
                     $"{RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}");
             }
 
-            ClrInfo clr;
             try
             {
-                clr = ClrRuntimes.Find(target)
+                ClrInfo clr = ClrRuntimes.Find(target)
                     ?? throw new CliException(ExitCode.BadDump, $"{path} holds no .NET runtime (not a dump of a .NET process, or too damaged)");
+                return (target, clr);
             }
             catch (Exception e) when (e is InvalidDataException or IOException or EndOfStreamException or OverflowException or IndexOutOfRangeException)
             {
                 throw new CliException(ExitCode.BadDump, $"{path} is corrupt: {e.Message}", e);
             }
-
-            RuntimeVersion = ClrRuntimes.VersionOf(clr);
-            using ClrRuntime runtime = ClrRuntimes.Create(clr, path);
-            Snapshot snapshot = walker.Walk(runtime, Stopwatch.StartNew(), budget, cancellation);
-            _names.Observe(runtime, snapshot.Threads);
-            return snapshot;
+        }
+        catch
+        {
+            target.Dispose();
+            throw;
         }
     }
 }

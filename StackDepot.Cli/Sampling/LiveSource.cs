@@ -80,7 +80,9 @@ internal sealed class LiveSource(int pid, StackWalker walker, ILogger log) : ISt
         }
     }
 
-    private static DataTarget Attach(int pid)
+    /// <summary>Attaches to <paramref name="pid"/>, suspending it; the failures are the CLI's (no such process, no
+    /// permission...). The caller detaches by disposing the result.</summary>
+    internal static DataTarget Attach(int pid)
     {
         try
         {

@@ -1,3 +1,5 @@
+using StackDepot.Cli.Blocking;
+
 namespace StackDepot.Cli.Sampling;
 
 /// <summary>What a sampling run took: snapshots, timeouts, cut and stopped walks, stop times, threads seen and threads
@@ -52,6 +54,12 @@ internal sealed class SampleRunStats
     /// <summary>The part of the run the target was stopped (0 to 1).</summary>
     public double StoppedFraction => Elapsed > TimeSpan.Zero ? Math.Min(1, FrozenTotal / Elapsed) : 0;
 
+    /// <summary>Threads blocked on a lock in the last snapshot.</summary>
+    public int LockBlockedThreads { get; private set; }
+
+    /// <summary>The thread pool in the last snapshot that could read it.</summary>
+    public ThreadPoolState? ThreadPool { get; private set; }
+
     /// <summary>The distinct thread ids seen.</summary>
     public HashSet<int> Threads { get; } = [];
 
@@ -73,6 +81,8 @@ internal sealed class SampleRunStats
         FrozenTotal += snapshot.Frozen;
         FrozenMax = snapshot.Frozen > FrozenMax ? snapshot.Frozen : FrozenMax;
         _stops.Add(snapshot.Frozen.TotalMilliseconds);
+        LockBlockedThreads = snapshot.LockBlockedThreads;
+        ThreadPool = snapshot.ThreadPool ?? ThreadPool;
         foreach (ThreadStack thread in snapshot.Threads)
         {
             Threads.Add(thread.ThreadId);

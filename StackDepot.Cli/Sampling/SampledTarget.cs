@@ -1,4 +1,5 @@
 using Serilog;
+using StackDepot.Cli.Commands;
 using StackDepot.Cli.Options;
 using StackDepot.Cli.Targets;
 using StackDepot.Reporting;
@@ -39,29 +40,20 @@ internal sealed class SampledTarget : IDisposable
     /// <summary>The process name (<c>?</c> when unknown, empty for a dump).</summary>
     public string ProcessName { get; }
 
-    /// <summary>Resolves and checks the target, and picks the engine.</summary>
-    /// <exception cref="CliException">The target cannot be sampled.</exception>
-    public static SampledTarget Open(TargetSelection target, SamplingSettings sampling, ILogger log)
+    /// <summary>Picks the engine for a target resolved and checked by <see cref="StacksTarget.Resolve"/>.</summary>
+    public static SampledTarget Open(StacksTarget target, SamplingSettings sampling, ILogger log)
     {
         // --group-by thread-name keys frames by method; the thread's root frame is added by the shaper.
         GroupBy keys = sampling.GroupBy == GroupBy.Frame ? GroupBy.Frame : GroupBy.Method;
         var budget = TimeSpan.FromMilliseconds(sampling.TimeoutMs);
-        if (target.DumpPath is { } dump)
+        var frames = new ClrFrameTable(keys, sampling.RuntimeFrames, sampling.RawNames, target.FileSystemRoot);
+        var walker = new StackWalker(frames, sampling.MaxFrames);
+        if (target.Pid is not { } pid)
         {
-            DumpSource.Check(dump);
-            var dumpFrames = new ClrFrameTable(keys, sampling.RuntimeFrames, sampling.RawNames);
-            return new SampledTarget(new DumpSource(dump, new StackWalker(dumpFrames, sampling.MaxFrames)), dumpFrames,
-                new SamplingPlan(1, TimeSpan.Zero, null, budget), sampling.GroupBy, 0, string.Empty);
+            return new SampledTarget(new DumpSource(target.DumpPath!, walker), frames, new SamplingPlan(1, TimeSpan.Zero, null, budget), sampling.GroupBy, 0, string.Empty);
         }
 
-        int pid = DotNetProcess.Resolve(target.Pid, target.Name);
-        DotNetProcess.CheckCanAttach(pid);
-        string processName = DotNetProcess.Describe(pid)?.Name ?? "?";
-
-        // The target's files (assemblies, PDBs) as it sees them, also inside a container.
-        string? root = OperatingSystem.IsLinux() ? $"/proc/{DotNetProcess.Text(pid)}/root" : null;
-        var frames = new ClrFrameTable(keys, sampling.RuntimeFrames, sampling.RawNames, root);
-        var walker = new StackWalker(frames, sampling.MaxFrames);
+        string processName = target.Properties.TryGetValue("process", out string? name) ? name : "?";
         IStackSource source;
         if (sampling.Engine == SamplingEngine.EventPipe)
         {

@@ -6,4 +6,8 @@ namespace StackDepot.Cli.Sampling;
 /// <param name="Interval">From the start of one snapshot to the start of the next.</param>
 /// <param name="Duration">How long to sample at most; null for no limit.</param>
 /// <param name="Budget">Time allowed per snapshot.</param>
-internal sealed record SamplingPlan(int? MaxSamples, TimeSpan Interval, TimeSpan? Duration, TimeSpan Budget);
+internal sealed record SamplingPlan(int? MaxSamples, TimeSpan Interval, TimeSpan? Duration, TimeSpan Budget)
+{
+    /// <summary>One snapshot (for the progress of a command that takes one).</summary>
+    public static SamplingPlan Once { get; } = new(1, TimeSpan.Zero, null, TimeSpan.Zero);
+}

@@ -1,3 +1,5 @@
+using StackDepot.Cli.Blocking;
+
 namespace StackDepot.Cli.Sampling;
 
 /// <summary>The stacks of every live managed thread at one moment.</summary>
@@ -17,7 +19,13 @@ internal sealed class Snapshot
     /// <summary>Threads whose stack was unchanged since the last snapshot, so that its last walk was reused.</summary>
     public int Reused { get; set; }
 
-    /// <summary>How long the target was stopped; zero for dumps.</summary>
+    /// <summary>Threads waiting to enter a lock another thread holds.</summary>
+    public int LockBlockedThreads { get; set; }
+
+    /// <summary>The thread pool at this moment, or null when it could not be read.</summary>
+    public ThreadPoolState? ThreadPool { get; set; }
+
+    /// <summary>How long the target was stopped (attach to detach); zero for dumps.</summary>
     public TimeSpan Frozen { get; set; }
 
     /// <summary>Adds a thread's stack and counts its cut or stopped walk.</summary>

@@ -128,7 +128,8 @@ internal sealed class StackCopySource : IStackSource
         Snapshot snapshot = _walker.Walk(_runtime, clock, budget, cancellation, walk.Contains,
             beforeThread: _ => _reader.StartRecording(),
             afterThread: stack => _unwound[stack.ThreadId] =
-                new UnwoundThread(X64Registers.UnwindState(copy.Threads[stack.ThreadId].Registers), _reader.StopRecording(), stack));
+                new UnwoundThread(X64Registers.UnwindState(copy.Threads[stack.ThreadId].Registers), _reader.StopRecording(), stack),
+            annotate: false);
         _reader.StopRecording(); // a thread whose walk failed left it on
         snapshot.Frozen = copy.Stopped;
         snapshot.Reused = reused.Count;
@@ -136,6 +137,9 @@ internal sealed class StackCopySource : IStackSource
         {
             snapshot.Add(thread);
         }
+
+        // Lock notes over every thread, walked or reused: who holds a lock changes without the waiters' stacks changing.
+        _walker.Annotate(_runtime, snapshot, clock, budget, cancellation);
 
         foreach (int gone in _unwound.Keys.Where(t => !copy.Threads.ContainsKey(t)).ToList())
         {

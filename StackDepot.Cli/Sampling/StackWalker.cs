@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Diagnostics.Runtime;
+using StackDepot.Cli.Blocking;
 
 namespace StackDepot.Cli.Sampling;
 
@@ -7,7 +8,9 @@ namespace StackDepot.Cli.Sampling;
 /// Walks the managed threads of a runtime into frame ids, with the guards ClrMD needs. Unless runtime frames are
 /// asked for, the async plumbing is left out and an async method's stub is folded into the state machine it starts;
 /// a stack longer than <see cref="MaxFrames"/> keeps its innermost frames and ends with the
-/// <see cref="ClrFrameTable.TruncatedName"/> frame (so a stack holds up to <see cref="MaxFrames"/> + 1 ids).
+/// <see cref="ClrFrameTable.TruncatedName"/> frame (so a stack holds up to <see cref="MaxFrames"/> + 1 ids). Threads
+/// blocked on a lock, and its owner, get a note as their innermost frame (<see cref="BlockedOnFrames"/>), and the thread
+/// pool's state is read.
 /// </summary>
 internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
 {
@@ -29,7 +32,9 @@ internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
     /// <exception cref="SampleTimeoutException">The sample exceeded <paramref name="budget"/>.</exception>
     /// <param name="include">Which threads to walk (by OS thread id); all live threads when null.</param>
     /// <param name="beforeThread">Called before each thread is walked.</param>
-    /// <param name="afterThread">Called after each thread was walked, with what was found.</param>
+    /// <param name="afterThread">Called after each thread was walked, with what was found (before <see cref="Annotate"/>).</param>
+    /// <param name="annotate">Add the lock notes and read the thread pool (<see cref="Annotate"/>); a caller that adds
+    /// threads it did not walk does it itself, over all of them.</param>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
     public Snapshot Walk(
         ClrRuntime runtime,
@@ -38,7 +43,8 @@ internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
         CancellationToken cancellation,
         Func<int, bool>? include = null,
         Action<int>? beforeThread = null,
-        Action<ThreadStack>? afterThread = null)
+        Action<ThreadStack>? afterThread = null,
+        bool annotate = true)
     {
         var snapshot = new Snapshot();
         foreach (ClrThread thread in runtime.Threads)
@@ -73,7 +79,20 @@ internal sealed class StackWalker(ClrFrameTable frames, int maxFrames)
             afterThread?.Invoke(stack);
         }
 
+        if (annotate)
+        {
+            Annotate(runtime, snapshot, clock, budget, cancellation);
+        }
+
         return snapshot;
+    }
+
+    /// <summary>Gives the threads of <paramref name="snapshot"/> blocked on a lock, and its owner, their note as
+    /// innermost frame, and reads the thread pool.</summary>
+    public void Annotate(ClrRuntime runtime, Snapshot snapshot, Stopwatch clock, TimeSpan budget, CancellationToken cancellation)
+    {
+        snapshot.LockBlockedThreads = BlockedOnFrames.Apply(runtime, snapshot, Frames, MaxFrames, () => Check(clock, budget, cancellation));
+        snapshot.ThreadPool = ThreadPoolState.Read(runtime);
     }
 
     /// <summary>What the runtime says a thread is for.</summary>

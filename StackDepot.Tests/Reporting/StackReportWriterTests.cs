@@ -51,6 +51,29 @@ public class StackReportWriterTests
     }
 
     [Fact]
+    public void A_value_type_names_one_by_its_singular_when_it_has_one()
+    {
+        StackReport Report(ReportValueType type) => new()
+        {
+            Title = "t",
+            ValueTypes = [type],
+            Entries =
+            [
+                new StackReportEntry { Frames = [SampleReports.Worker], Values = [1], ThreadIds = [7] },
+                new StackReportEntry { Frames = [SampleReports.Timer], Values = [2] },
+            ],
+        };
+
+        string mixed = StackReportWriter.WriteToString(Report(ReportValueType.ThreadsAndTasks), ReportFormat.Text);
+        Assert.Contains("\n1 thread or task (33.3%)\n", mixed);
+        Assert.Contains("\n2 threads and tasks (66.7%)\n", mixed);
+        Assert.Contains("~~~~ 1 thread or task", StackReportWriter.WriteToString(Report(ReportValueType.ThreadsAndTasks), ReportFormat.Tree));
+
+        string tasks = StackReportWriter.WriteToString(Report(ReportValueType.Tasks), ReportFormat.Text);
+        Assert.Contains("\n1 task (33.3%)\n", tasks);
+    }
+
+    [Fact]
     public void Tree_merges_common_prefixes_from_the_root()
     {
         string text = StackReportWriter.WriteToString(SampleReports.TwoStacks(), ReportFormat.Tree);

@@ -15,7 +15,11 @@ internal static class ReportFormatting
     internal static string Quantity(long value, ReportValueType type)
     {
         string name = type.Name;
-        if (value == 1 && name.Length > 1 && name.EndsWith('s') && type.Unit != "bytes")
+        if (value == 1 && type.Singular is { } singular)
+        {
+            name = singular;
+        }
+        else if (value == 1 && name.Length > 1 && name.EndsWith('s') && type.Unit != "bytes")
         {
             name = name[..^1];
         }

@@ -12,7 +12,9 @@ namespace StackDepot.Reporting;
 /// </remarks>
 /// <param name="Name">What is counted, plural and lower case ("threads", "samples", "bytes", "objects").</param>
 /// <param name="Unit">The unit of the values: <c>"count"</c> or <c>"bytes"</c> (other units are written as given).</param>
-public sealed record ReportValueType(string Name, string Unit)
+/// <param name="Singular">How one is named (a value of 1), when dropping the final "s" of <paramref name="Name"/> does
+/// not make the singular: <c>"thread or task"</c> for <c>"threads and tasks"</c>. Null to drop the "s".</param>
+public sealed record ReportValueType(string Name, string Unit, string? Singular = null)
 {
     /// <summary>Threads seen on a stack in one snapshot.</summary>
     public static ReportValueType Threads { get; } = new("threads", "count");
@@ -25,6 +27,12 @@ public sealed record ReportValueType(string Name, string Unit)
 
     /// <summary>Objects attributed to a stack.</summary>
     public static ReportValueType Objects { get; } = new("objects", "count");
+
+    /// <summary>Pending async operations on a logical (async) stack.</summary>
+    public static ReportValueType Tasks { get; } = new("tasks", "count");
+
+    /// <summary>Threads and pending async operations, in a report that shows both kinds of stacks.</summary>
+    public static ReportValueType ThreadsAndTasks { get; } = new("threads and tasks", "count", "thread or task");
 
     /// <summary>Objects allocated at a stack (estimated from samples): Go's <c>alloc_objects/count</c>.</summary>
     public static ReportValueType AllocatedObjects { get; } = new("alloc_objects", "count");
