@@ -103,17 +103,16 @@ public sealed class DumpAndErrorTests(TargetFixture target) : IAsyncLifetime, ID
             // Drop to an unprivileged user and try to attach to the (root-owned) target. That user may not be able to
             // enter the checkout (a clone in a directory from mktemp -d is 0700), so it runs a copy of the CLI's
             // files from a directory everyone may read, which is also its working directory.
-            string copy = CopyCliForEveryone();
+            string copy = EveryoneCopy.OfCli();
             string dumpFile = Path.Combine(Path.GetTempPath(), $"stackdepot-nobody-{Guid.NewGuid():N}.core");
             try
             {
-                string[] wrapper = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp"];
                 string cliDll = Path.Combine(copy, Path.GetFileName(TestPaths.CliDll));
-                result = await Cli.RunAsync(["stacks", "--pid", Pid], wrapper, cliDll: cliDll, workingDirectory: copy);
+                result = await Cli.RunAsync(["stacks", "--pid", Pid], EveryoneCopy.AsNobody, cliDll: cliDll, workingDirectory: copy);
 
                 // The runtime's diagnostics socket is the target user's: alloc and dump are refused for the same reason.
-                alloc = await Cli.RunAsync(["alloc", "--pid", Pid, "--duration", "1s"], wrapper, cliDll: cliDll, workingDirectory: copy);
-                dump = await Cli.RunAsync(["dump", "--pid", Pid, "-o", dumpFile], wrapper, cliDll: cliDll, workingDirectory: copy);
+                alloc = await Cli.RunAsync(["alloc", "--pid", Pid, "--duration", "1s"], EveryoneCopy.AsNobody, cliDll: cliDll, workingDirectory: copy);
+                dump = await Cli.RunAsync(["dump", "--pid", Pid, "-o", dumpFile], EveryoneCopy.AsNobody, cliDll: cliDll, workingDirectory: copy);
             }
             finally
             {
@@ -141,25 +140,6 @@ public sealed class DumpAndErrorTests(TargetFixture target) : IAsyncLifetime, ID
                 Assert.Contains($"no permission to connect to the .NET diagnostics endpoint of process {Pid}", refused.StdErr, StringComparison.Ordinal);
             }
         }
-    }
-
-    /// <summary>The CLI's files (its assemblies and their .deps.json and .runtimeconfig.json) copied into a new
-    /// directory that every user may read and enter.</summary>
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static string CopyCliForEveryone()
-    {
-        DirectoryInfo copy = Directory.CreateTempSubdirectory("stackdepot-cli-");
-        File.SetUnixFileMode(copy.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        string from = Path.GetDirectoryName(TestPaths.CliDll)!;
-        foreach (string file in Directory.EnumerateFiles(from, "*.dll").Concat(Directory.EnumerateFiles(from, "StackDepot.Cli.*.json")))
-        {
-            string to = Path.Combine(copy.FullName, Path.GetFileName(file));
-            File.Copy(file, to);
-            File.SetUnixFileMode(to, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        }
-
-        return copy.FullName;
     }
 
     private static Task AssertFailsAsync(int code, string message, params string[] args) =>

@@ -43,8 +43,11 @@ public sealed class StacksTests(TargetFixture target) : IAsyncLifetime
         Reports.AssertKnownStacks(stacks, five: 15, three: 9);
         Assert.StartsWith("3", root.GetProperty("properties").GetProperty("samples").GetString());
         Assert.Equal(stacks.Sum(s => s.Values[0]) + 0, root.GetProperty("totals")[0].GetInt64() - 0);
-        // Progress goes to stderr, one plain line per sample when stderr is not a terminal.
-        Assert.Equal(3, result.StdErr.Split('\n').Count(l => l.StartsWith("stackdepot: sample ", StringComparison.Ordinal)));
+        // Progress goes to stderr as plain lines when stderr is not a terminal: the first sample, at most one a second,
+        // and the last.
+        string[] progress = result.StdErr.Split('\n').Where(l => l.StartsWith("stackdepot: sample ", StringComparison.Ordinal)).ToArray();
+        Assert.StartsWith("stackdepot: sample 1/3: ", progress[0]);
+        Assert.StartsWith("stackdepot: sample 3/3: ", progress[^1]);
     }
 
     [Fact]
@@ -215,29 +218,18 @@ public sealed class StacksTests(TargetFixture target) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Interrupt_releases_the_target_and_exits_130()
+    public async Task Interrupt_releases_the_target_writes_the_report_and_exits_130()
     {
-        string[] args = ["stacks", "--pid", Pid, "--samples", "100000", "--interval", "1"];
-        var firstSample = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Process? cli = null;
-        Task<CliResult> run = Cli.RunAsync(args, wrapper: null, started: p =>
-        {
-            cli = p;
-            p.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data?.StartsWith("stackdepot: sample 3/", StringComparison.Ordinal) == true)
-                {
-                    firstSample.TrySetResult();
-                }
-            };
-        });
-        await firstSample.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(0, Kill(cli!.Id, 2)); // SIGINT, as Ctrl-C sends
-
-        CliResult result = await run;
+        SamplingRun run = await SamplingRun.StartAsync("stacks", "--pid", Pid, "--samples", "100000", "--interval", "1", "--format", "json");
+        CliResult result = await run.SignalAsync(Signals.SIGINT); // as Ctrl-C sends
         Assert.True(result.ExitCode == 130, result.ToString());
-        Assert.Contains("stackdepot: error: interrupted; the target was released", result.StdErr, StringComparison.Ordinal);
+        Assert.Matches(@"stackdepot: interrupted by SIGINT after \d+ samples; the target was released and the report of those samples written", result.StdErr);
         Assert.DoesNotContain("   at ", result.StdErr, StringComparison.Ordinal);
+        (JsonElement root, List<JsonStack> stacks) = Reports.ParseJson(result.StdOut);
+        int taken = int.Parse(root.GetProperty("properties").GetProperty("samples").GetString()!.Split(' ', ',')[0], CultureInfo.InvariantCulture);
+        Assert.True(taken >= 1, result.StdOut);
+        Assert.StartsWith("interrupted after", root.GetProperty("properties").GetProperty("ended").GetString());
+        Reports.AssertKnownStacks(stacks, five: 5 * taken, three: 3 * taken);
     }
 
     [Fact]
@@ -247,7 +239,4 @@ public sealed class StacksTests(TargetFixture target) : IAsyncLifetime
         Assert.True(result.ExitCode == 9, result.ToString());
         Assert.Contains("stackdepot: error: every sample took longer than --timeout 1 ms", result.StdErr, StringComparison.Ordinal);
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 }

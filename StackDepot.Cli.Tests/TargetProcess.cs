@@ -4,8 +4,9 @@ using StackDepot.Cli.Hosting;
 namespace StackDepot.Cli.Tests;
 
 /// <summary>
-/// A running <c>StackDepot.Cli.Tests.Target</c>: started, waited for (<c>READY pid</c>), asked questions on stdin
-/// (<c>ping</c>, <c>gap</c>), told to exit.
+/// A <c>StackDepot.Cli.Tests.Target</c> of a test's own: started (with <c>async</c> for the async scenario), waited
+/// for (<c>READY pid</c>), asked questions on stdin (<c>ping</c>, <c>gap</c>, <c>gaps</c>, <c>move</c>, <c>gc</c>,
+/// <c>signals</c>), told to exit or killed.
 /// </summary>
 internal sealed class TargetProcess : IDisposable
 {
@@ -20,14 +21,19 @@ internal sealed class TargetProcess : IDisposable
     /// <summary>The target's own process id (not the shell's, when started under one).</summary>
     public int Pid { get; }
 
+    /// <summary>The process started (the shell when started under one).</summary>
+    public System.Diagnostics.Process Process => _process.Process;
+
     /// <summary>Starts the target with <paramref name="args"/> and waits for its READY line.</summary>
-    /// <param name="args">The target's arguments (<c>async</c> for the async scenario).</param>
+    /// <param name="args">The target's arguments.</param>
     /// <param name="underShell">Start it as a grandchild, under <c>/bin/sh</c>: a .NET process reaps the state changes
-    /// of its own children, which steals the ptrace stops that an attach from this process waits for.</param>
-    public static async Task<TargetProcess> StartAsync(string[] args, bool underShell = false)
+    /// of its own children, which steals the ptrace stops that a tracer in this process waits for.</param>
+    /// <param name="wrapper">A command prefix (for example <see cref="EveryoneCopy.AsNobody"/>).</param>
+    /// <param name="targetDll">Another copy of the target's files to run.</param>
+    public static async Task<TargetProcess> StartAsync(string[] args, bool underShell = false, string[]? wrapper = null, string? targetDll = null)
     {
         Assert.True(File.Exists(TestPaths.TargetDll), "target not built: " + TestPaths.TargetDll);
-        string[] command = [DotnetHost.Find(), TestPaths.TargetDll, .. args];
+        string[] command = [.. wrapper ?? [], DotnetHost.Find(), targetDll ?? TestPaths.TargetDll, .. args];
         LineProcess process = underShell
             ? new LineProcess("/bin/sh", ["-c", "\"$0\" \"$@\"; exit $?", .. command])
             : new LineProcess(command[0], command[1..]);
@@ -35,7 +41,7 @@ internal sealed class TargetProcess : IDisposable
         {
             string ready = await process.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
             int pid = int.Parse(ready["READY ".Length..], CultureInfo.InvariantCulture);
-            Assert.True(underShell || process.Process.Id == pid, $"READY {pid} from process {process.Process.Id}");
+            Assert.True(underShell || wrapper is not null || process.Process.Id == pid, $"READY {pid} from process {process.Process.Id}");
             return new TargetProcess(process, pid);
         }
         catch
@@ -45,7 +51,7 @@ internal sealed class TargetProcess : IDisposable
         }
     }
 
-    /// <summary>Asserts the target runs: not stopped, and answers a ping.</summary>
+    /// <summary>Asserts the target runs: no thread stopped, and it answers a ping.</summary>
     public Task AssertRunningAsync() => TargetChecks.AssertRunningAsync(_process, Pid);
 
     /// <summary>The longest stop the target's heartbeat thread saw since the last call, in milliseconds.</summary>
@@ -55,7 +61,15 @@ internal sealed class TargetProcess : IDisposable
         return double.Parse(answer["gap ".Length..], CultureInfo.InvariantCulture);
     }
 
-    /// <summary>OS thread ids of the target's named threads (Linux names threads after <c>Thread.Name</c>, cut to 15 bytes).</summary>
+    /// <summary>The heartbeat's wake-ups and every gap of 2 ms or more since the last call, in milliseconds.</summary>
+    public async Task<(long Beats, double[] Gaps)> TakeGapsAsync()
+    {
+        string[] words = (await AskAsync("gaps", "beats ")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (long.Parse(words[1], CultureInfo.InvariantCulture), words[3..].Select(w => double.Parse(w, CultureInfo.InvariantCulture)).ToArray());
+    }
+
+    /// <summary>OS thread ids of the target's threads by OS name (Linux names threads after <c>Thread.Name</c>, cut
+    /// to 15 bytes); the first of a name wins.</summary>
     public Dictionary<string, int> ThreadIdsByName()
     {
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -68,13 +82,21 @@ internal sealed class TargetProcess : IDisposable
         return ids;
     }
 
-    /// <summary>Tells the target to exit and waits a little; kills it otherwise.</summary>
-    public void Dispose() => TargetChecks.Stop(_process);
-
-    private async Task<string> AskAsync(string question, string answerPrefix)
+    /// <summary>Sends a line and returns the first answer line starting with <paramref name="answerPrefix"/>.</summary>
+    public async Task<string> AskAsync(string question, string answerPrefix)
     {
         await _process.Process.StandardInput.WriteLineAsync(question);
         await _process.Process.StandardInput.FlushAsync();
-        return await _process.WaitForLineAsync(l => l.StartsWith(answerPrefix, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        return await _process.WaitForLineAsync(l => l.StartsWith(answerPrefix, StringComparison.Ordinal), TimeSpan.FromSeconds(30));
     }
+
+    /// <summary>Sends a line and returns at once.</summary>
+    public void Tell(string line)
+    {
+        _process.Process.StandardInput.WriteLine(line);
+        _process.Process.StandardInput.Flush();
+    }
+
+    /// <summary>Tells the target to exit and waits a little; kills it otherwise.</summary>
+    public void Dispose() => TargetChecks.Stop(_process);
 }

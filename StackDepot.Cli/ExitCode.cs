@@ -42,6 +42,11 @@ internal enum ExitCode
     /// <summary>The two captures given to <c>diff</c> hold different kinds of values (thread stacks against allocations).</summary>
     IncomparableCaptures = 12,
 
-    /// <summary>Interrupted (Ctrl-C / SIGINT / SIGTERM); the target was released first.</summary>
+    /// <summary>Interrupted by Ctrl-C / SIGINT; the target was released first (a sampling run writes the report of what
+    /// it collected before).</summary>
     Canceled = 130,
+
+    /// <summary>Terminated by SIGTERM; the target was released first (a sampling run writes the report of what it
+    /// collected before).</summary>
+    Terminated = 143,
 }

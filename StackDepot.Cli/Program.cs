@@ -30,6 +30,7 @@ internal static class Program
             verbose,
             PsCommand.Create(context),
             StacksCommand.Create(context),
+            TopCommand.Create(context),
             AllocCommand.Create(context),
             LeaksCommand.Create(context),
             DumpCommand.Create(context),
@@ -47,15 +48,17 @@ internal static class Program
     /// <param name="cancellation">Signalled on Ctrl-C/SIGINT/SIGTERM: the command releases its target and the run
     /// ends with <see cref="ExitCode.Canceled"/>.</param>
     /// <param name="formats">The report formats; <see cref="CreateFormats"/> when null.</param>
+    /// <param name="interruptCode">Once <paramref name="cancellation"/> is signalled: the exit code for the signal that
+    /// did it (130 for SIGINT when null).</param>
     /// <returns>The exit code.</returns>
-    public static async Task<int> RunAsync(string[] args, ICliConsole console, CancellationToken cancellation, ReportFormatRegistry? formats = null)
+    public static async Task<int> RunAsync(string[] args, ICliConsole console, CancellationToken cancellation, ReportFormatRegistry? formats = null, Func<ExitCode>? interruptCode = null)
     {
         var level = new LoggingLevelSwitch(LogEventLevel.Warning);
         using Logger log = new LoggerConfiguration()
             .MinimumLevel.ControlledBy(level)
             .WriteTo.Sink(new TextWriterSink(console.Error))
             .CreateLogger();
-        var context = new CliContext(console, log, formats ?? CreateFormats());
+        var context = new CliContext(console, log, formats ?? CreateFormats()) { InterruptCode = interruptCode ?? (static () => ExitCode.Canceled) };
         try
         {
             Option<bool> verbose = CommonOptions.Verbose();
@@ -87,7 +90,7 @@ internal static class Program
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            return Fail(console, ExitCode.Canceled, "interrupted; the target was released");
+            return Fail(console, context.InterruptCode(), $"interrupted by {context.InterruptName}; the target was released");
         }
         catch (Exception e)
         {
@@ -99,6 +102,7 @@ internal static class Program
     private static async Task<int> Main(string[] args)
     {
         using var cancellation = new CancellationTokenSource();
+        ExitCode interrupt = ExitCode.Canceled;
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             e.Cancel = true; // finish cleanly: the target must be released before the process ends
@@ -108,11 +112,16 @@ internal static class Program
         using PosixSignalRegistration? sigterm = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
+            if (!cancellation.IsCancellationRequested)
+            {
+                interrupt = ExitCode.Terminated;
+            }
+
             cancellation.Cancel();
         });
         try
         {
-            return await RunAsync(args, SystemConsole.Instance, cancellation.Token).ConfigureAwait(false);
+            return await RunAsync(args, SystemConsole.Instance, cancellation.Token, interruptCode: () => interrupt).ConfigureAwait(false);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using StackDepot.Cli.Allocations;
+using StackDepot.Cli.EventPipe;
 using StackDepot.Cli.Sampling;
 using StackDepot.Reporting;
 

@@ -1,6 +1,6 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using StackDepot.Cli.Allocations;
+using StackDepot.Cli.EventPipe;
 using StackDepot.Cli.Sampling;
 
 namespace StackDepot.Cli.Tests.Allocations;
@@ -22,6 +22,37 @@ public sealed class MethodMapTests
         Assert.Equal(0x2000UL | MethodMap.UnresolvedBit, map.Resolve(0x2000));
         Assert.Equal(new Reporting.ReportFrame("Shop.Cart.Add(int, string)", "Shop"), map.Frame(100, namer));
         Assert.Equal("[unknown 0x2000]", map.Frame(map.Resolve(0x2000), namer).Name);
+    }
+
+    [Fact]
+    public void A_range_known_before_its_name_is_named_by_the_rundown()
+    {
+        var map = new MethodMap();
+        using var namer = new ClrFrameNamer(rawNames: false, fileSystemRoot: null);
+        map.AddModule(7, "/app/Shop.dll");
+        map.AddRange(100, 0x1000, 0x100, 7);
+        Assert.Equal(100UL, map.Resolve(0x1010));
+        Assert.Equal(new Reporting.ReportFrame("[method 0x64]", "Shop"), map.Frame(100, namer));
+        Assert.Null(map.Method(100, namer));
+        map.AddMethod(100, 0x1000, 0x100, "Shop.Cart", "Add", "instance void  (int32)", 7);
+        Assert.Equal("Shop.Cart.Add(int)", map.Frame(100, namer).Name);
+        Assert.Equal(1, map.Ranges);
+    }
+
+    [Theory]
+    [InlineData("System.Threading.Monitor", "Wait", "bool  (class System.Object,int32)", "System.Threading.Monitor.Wait(object, int)")]
+    [InlineData("System.ConsolePal", "Read", "int32  (class Microsoft.Win32.SafeHandles.SafeFileHandle,value class System.Span`1<unsigned int8>)", "System.ConsolePal.Read(SafeFileHandle, Span<byte>)")]
+    [InlineData("Interop+Sys", "Read", "int32  (class System.Runtime.InteropServices.SafeHandle,unsigned int8*,int32)", "Interop.Sys.Read(SafeHandle, byte*, int)")]
+    [InlineData("System.IO.ConsoleStream", "Read", "instance int32  (unsigned int8[],int32,int32)", "System.IO.ConsoleStream.Read(byte[], int, int)")]
+    [InlineData("Shop.Cart", "TryGet", "instance bool  (int64,class System.String&)", "Shop.Cart.TryGet(long, ref string)")]
+    [InlineData("Shop.Program", "Main", "void  (class System.String[])", "Shop.Program.Main(string[])")]
+    [InlineData("Shop.Cart", "Sum", "instance float64  (valuetype System.Collections.Generic.KeyValuePair`2<int32,class System.String>)", "Shop.Cart.Sum(KeyValuePair<int, string>)")]
+    public void Method_events_read_as_the_other_reports_name_methods(string type, string name, string signature, string expected)
+    {
+        var map = new MethodMap();
+        map.AddMethod(1, 0x1000, 0x10, type, name, signature, 0);
+        using var namer = new ClrFrameNamer(rawNames: false, fileSystemRoot: null);
+        Assert.Equal(expected, map.Frame(1, namer).Name);
     }
 
     [Fact]
@@ -48,12 +79,12 @@ public sealed class MethodMapTests
     [InlineData("System.Net.Sockets.SocketAsyncEventArgs", "Read", "instance void  (value class System.Memory`1<unsigned int8>,value class System.Net.Sockets.SocketError)",
         "System.Net.Sockets.SocketAsyncEventArgs.Read(System.Memory`1<Byte>, System.Net.Sockets.SocketError)")]
     [InlineData("System.Buffers.SharedArrayPool`1[System.Byte]", "Rent", "instance unsigned int8[]  (int32)", "System.Buffers.SharedArrayPool`1[System.Byte].Rent(Int32)")]
-    [InlineData("Shop.Cart", "Fill", "void  (int32[],int64&,native int,float64[,])", "Shop.Cart.Fill(Int32[], Int64&, IntPtr, Double[,])")]
+    [InlineData("Shop.Cart", "Fill", "void  (int32[],int64&,native int,float64[,])", "Shop.Cart.Fill(Int32[], Int64 ByRef, IntPtr, Double[,])")]
     [InlineData("System.Runtime.CompilerServices.AsyncMethodBuilderCore", "Start", "void  (!!0&)", "System.Runtime.CompilerServices.AsyncMethodBuilderCore.Start")]
     [InlineData("dynamicClass", "lambda_method10", "class System.Object  (pMT: 0x7fb80ee93ac8,class System.Object,pMT: 0x7fb80bf90a00)", "DynamicClass.lambda_method10(?, System.Object, ?)")]
     [InlineData("Program", "<Main>$", "void  ()", "Program.<Main>$()")]
     public void Event_signatures_are_rewritten_in_the_runtime_form_or_left_to_the_metadata(string type, string name, string signature, string expected) =>
-        Assert.Equal(expected, EventMethodName.ToRuntimeSignature(type, name, signature));
+        Assert.Equal(expected, EventSignatures.ToRuntimeSignature(type, name, signature));
 
     [Fact]
     public void Frames_are_named_as_in_every_report_and_the_plumbing_is_known()

@@ -209,7 +209,7 @@ public sealed class AsyncCliTests(AsyncTargetFixture fixture) : IAsyncLifetime
         CliResult result = await run;
         Assert.True(result.ExitCode == 130, result.ToString());
         Reports.AssertOnePlainErrorLine(result);
-        Assert.Contains("stackdepot: error: interrupted; the target was released", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("stackdepot: error: interrupted by SIGINT; the target was released", result.StdErr, StringComparison.Ordinal);
         await large.AssertRunningAsync();
     }
 

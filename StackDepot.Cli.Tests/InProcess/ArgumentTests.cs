@@ -55,7 +55,7 @@ public sealed class ArgumentTests : IDisposable
     [InlineData("(see 'stackdepot stacks --help')", "stacks", "--pid", "1", "--bogus")]
     [InlineData("--async takes one of only, both, not 'threads'", "stacks", "--pid", "1", "--async", "threads")]
     [InlineData("--format takes one of text, tree, folded, speedscope, json, pprof, not 'xml' (see 'stackdepot stacks --help')", "stacks", "--pid", "1", "--format", "xml")]
-    [InlineData("--group-by takes one of method, frame, not 'line'", "stacks", "--pid", "1", "--group-by", "line")]
+    [InlineData("--group-by takes one of method, frame, thread-name, not 'line'", "stacks", "--pid", "1", "--group-by", "line")]
     [InlineData("--view takes one of allocated, live, not 'dead'", "alloc", "--pid", "1", "--view", "dead")]
     [InlineData("--type takes one of mini, heap, full, triage, not 'huge'", "dump", "--pid", "1", "-o", "x.core", "--type", "huge")]
     [InlineData("--format takes one of text, folded, json, pprof, not 'svg'", "diff", "a.json", "b.json", "--format", "svg")]

@@ -23,6 +23,10 @@ internal sealed class TestConsole : ICliConsole
 
     public bool IsErrorRedirected => true;
 
+    public bool IsInputRedirected => true;
+
+    public ConsoleKeyInfo? TryReadKey() => null;
+
     public string StdOut => Encoding.UTF8.GetString(StdOutBytes);
 
     public byte[] StdOutBytes

@@ -1,4 +1,5 @@
 using System.Globalization;
+using StackDepot.Cli.EventPipe;
 using StackDepot.Cli.Sampling;
 using StackDepot.Reporting;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Diagnostics.NETCore.Client;
 using StackDepot.Cli.Commands;
+using StackDepot.Cli.EventPipe;
 using StackDepot.Cli.Options;
 using StackDepot.Cli.Output;
 using StackDepot.Cli.Sampling;

@@ -4,6 +4,7 @@ using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Tracing;
 using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 using Serilog;
+using StackDepot.Cli.EventPipe;
 
 namespace StackDepot.Cli.Allocations;
 
@@ -35,23 +36,11 @@ internal static class AllocationSession
     /// <summary>AllocationSampled (event 303), .NET 10 and later.</summary>
     public const long AllocationSamplingKeyword = 0x800_0000_0000;
 
-    /// <summary>GC: GCStart, GCEnd, and AllocationTick on older runtimes.</summary>
-    public const long GCKeyword = 0x1;
-
-    /// <summary>Loader: module loads (names of the methods' modules).</summary>
-    public const long LoaderKeyword = 0x8;
-
-    /// <summary>JIT: method loads with code ranges and names.</summary>
-    public const long JitKeyword = 0x10;
-
-    /// <summary>NGen: loads of precompiled (ReadyToRun) methods.</summary>
-    public const long NGenKeyword = 0x20;
-
     /// <summary>GCHeapSurvivalAndMovement: surviving and moved object ranges of every collection.</summary>
     public const long GCHeapSurvivalAndMovementKeyword = 0x40_0000;
 
     /// <summary>Every keyword the session enables.</summary>
-    public const long Keywords = AllocationSamplingKeyword | GCKeyword | LoaderKeyword | JitKeyword | NGenKeyword | GCHeapSurvivalAndMovementKeyword;
+    public const long Keywords = AllocationSamplingKeyword | EventPipeKeywords.GC | EventPipeKeywords.Loader | EventPipeKeywords.Jit | EventPipeKeywords.NGen | GCHeapSurvivalAndMovementKeyword;
 
     /// <summary>The runtime's buffer for the session (as dotnet-trace's default): events are lost only when the
     /// reader falls this far behind.</summary>
@@ -97,7 +86,7 @@ internal static class AllocationSession
         {
             var source = new EventPipeEventSource(session.EventStream);
             Subscribe(source, recorder, methods, log, () => rundown = true);
-            Task processing = Task.Factory.StartNew(() => Process(source, log), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            Task processing = Task.Factory.StartNew(() => EventPipeSessions.Process(source, log), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             if (resumeRuntime)
             {
                 client.ResumeRuntime();
@@ -116,7 +105,7 @@ internal static class AllocationSession
                     await CollectAsync(client, pid, recorder, processing, log).ConfigureAwait(false);
                 }
 
-                await StopAsync(session, pid, log).ConfigureAwait(false);
+                await EventPipeSessions.StopAsync(session, pid, log).ConfigureAwait(false);
             }
 
             // The rundown of a large process takes a few seconds; a stream that does not end is closed.
@@ -166,7 +155,7 @@ internal static class AllocationSession
                 log.Warning("The final collection of process {Pid} did not show within {Seconds} s: objects allocated since its last collection count as alive", pid, CollectTimeout.TotalSeconds);
             }
 
-            await StopAsync(induce, pid, log).ConfigureAwait(false);
+            await EventPipeSessions.StopAsync(induce, pid, log).ConfigureAwait(false);
             await Task.WhenAny(drain, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ServerNotAvailableException or ServerErrorException or UnsupportedCommandException or IOException)
@@ -179,29 +168,8 @@ internal static class AllocationSession
         }
     }
 
-    private static EventPipeSession Start(DiagnosticsClient client, int pid)
-    {
-        var providers = new[] { new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Verbose, Keywords) };
-        try
-        {
-            return client.StartEventPipeSession(providers, requestRundown: true, circularBufferMB: BufferMB);
-        }
-        catch (Exception e)
-        {
-            throw DiagnosticsFailure(pid, e);
-        }
-    }
-
-    /// <summary>The one-line error for a failure to reach the target's diagnostics endpoint.</summary>
-    public static CliException DiagnosticsFailure(int pid, Exception e) => e switch
-    {
-        ServerNotAvailableException unreachable => Targets.DotNetProcess.EndpointUnreachable(pid, unreachable),
-        UnauthorizedAccessException =>
-            new CliException(ExitCode.PermissionDenied, $"no permission to connect to the .NET diagnostics endpoint of process {pid}: run stackdepot as the target's user or as root", e),
-        UnsupportedCommandException or ServerErrorException or DiagnosticsClientException =>
-            new CliException(ExitCode.Failure, $"the runtime of process {pid} refused the event session: {e.Message}", e),
-        _ => new CliException(ExitCode.Failure, $"cannot start an event session in process {pid}: {e.GetType().Name}: {e.Message}", e),
-    };
+    private static EventPipeSession Start(DiagnosticsClient client, int pid) =>
+        EventPipeSessions.Start(client, pid, [new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Verbose, Keywords)], requestRundown: true, BufferMB);
 
     private static void Subscribe(EventPipeEventSource source, AllocationRecorder recorder, MethodMap methods, ILogger log, Action rundownSeen)
     {
@@ -243,30 +211,7 @@ internal static class AllocationSession
                 recorder.Moved(range.OldRangeBase, range.NewRangeBase, range.RangeLength);
             }
         };
-        source.Clr.MethodLoadVerbose += data =>
-            methods.AddMethod((ulong)data.MethodID, data.MethodStartAddress, data.MethodSize, data.MethodNamespace, data.MethodName, data.MethodSignature, (ulong)data.ModuleID, data.MethodToken);
-        source.Clr.LoaderModuleLoad += data =>
-            methods.AddModule((ulong)data.ModuleID, string.IsNullOrEmpty(data.ModuleILPath) ? data.ModuleNativePath : data.ModuleILPath, data.ManagedPdbSignature);
-
-        var rundown = new ClrRundownTraceEventParser(source);
-        rundown.MethodDCStopVerbose += data =>
-            methods.AddMethod((ulong)data.MethodID, data.MethodStartAddress, data.MethodSize, data.MethodNamespace, data.MethodName, data.MethodSignature, (ulong)data.ModuleID, data.MethodToken);
-        rundown.LoaderModuleDCStop += data =>
-            methods.AddModule((ulong)data.ModuleID, string.IsNullOrEmpty(data.ModuleILPath) ? data.ModuleNativePath : data.ModuleILPath, data.ManagedPdbSignature);
-        rundown.MethodDCStopComplete += _ => rundownSeen();
-    }
-
-    private static void Process(EventPipeEventSource source, ILogger log)
-    {
-        try
-        {
-            source.Process();
-        }
-        catch (Exception e) when (e is EndOfStreamException or IOException or ObjectDisposedException or OperationCanceledException)
-        {
-            // The target exited, or the stream was closed after the stop: what arrived is reported.
-            log.Debug(e, "Event stream ended");
-        }
+        EventPipeSessions.SubscribeMethods(source, methods, rundownSeen);
     }
 
     private static async Task<SessionEnd> WaitForEndAsync(Task processing, TimeSpan duration, CancellationToken cancellation)
@@ -281,19 +226,5 @@ internal static class AllocationSession
         }
 
         return cancellation.IsCancellationRequested ? SessionEnd.Interrupted : SessionEnd.Duration;
-    }
-
-    private static async Task StopAsync(EventPipeSession session, int pid, ILogger log)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await session.StopAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is ServerNotAvailableException or IOException or OperationCanceledException or ObjectDisposedException or ServerErrorException or TimeoutException)
-        {
-            // The target exited while the session was being stopped: the stream ends by itself.
-            log.Debug(e, "Stopping the session of process {Pid}", pid);
-        }
     }
 }

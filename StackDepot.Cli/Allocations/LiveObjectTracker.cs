@@ -1,3 +1,5 @@
+using StackDepot.Cli.EventPipe;
+
 namespace StackDepot.Cli.Allocations;
 
 /// <summary>A sampled object followed through collections: its site, its size and what it stands for.</summary>

@@ -27,20 +27,20 @@ internal static class AsyncStacks
     {
         SamplingSettings sampling = settings.Sampling;
         bool both = settings.Async == AsyncMode.Both;
-        if (sampling.Samples > 1)
+        if (sampling.Samples is > 1)
         {
             context.Log.Warning("--async takes one snapshot (a walk of the GC heap); --samples {Samples} is ignored", sampling.Samples);
         }
 
-        using var threadFrames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames, sampling.RawNames, target.FileSystemRoot);
+        using var threadFrames = new ClrFrameTable(sampling.GroupBy == GroupBy.Frame ? GroupBy.Frame : GroupBy.Method, sampling.RuntimeFrames, sampling.RawNames, target.FileSystemRoot);
         using var asyncFrames = new AsyncFrameTable(sampling.RawNames, target.FileSystemRoot);
         var source = new AsyncSource(target.Pid, target.DumpPath, both ? new StackWalker(threadFrames, sampling.MaxFrames) : null, asyncFrames, context.Log);
         DateTimeOffset started = DateTimeOffset.UtcNow;
-        AsyncSnapshot snapshot = await SampleProgress.RunAsync(context.Console, 1, settings.Quiet, progress =>
+        AsyncSnapshot snapshot = await SampleProgress.RunAsync(context.Console, SamplingPlan.Once, settings.Quiet, progress =>
         {
             AsyncSnapshot taken = Capture(source, sampling, target, cancellation);
-            progress(1, string.Create(CultureInfo.InvariantCulture, $"{taken.Analysis.PendingTasks} pending tasks, {taken.Analysis.HeapObjects} heap objects") +
-                (target.Pid is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $", target stopped {taken.Frozen.TotalMilliseconds:0.0} ms")));
+            progress(SampleProgressInfo.Once(string.Create(CultureInfo.InvariantCulture, $"{taken.Analysis.PendingTasks} pending tasks, {taken.Analysis.HeapObjects} heap objects") +
+                (target.Pid is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $", target stopped {taken.Frozen.TotalMilliseconds:0.0} ms"))));
             return Task.FromResult(taken);
         }).ConfigureAwait(false);
         AsyncAnalysis analysis = snapshot.Analysis;
@@ -76,7 +76,8 @@ internal static class AsyncStacks
         };
         if (target.Pid is { } live)
         {
-            report = report with { ThreadNames = ThreadNames.Read(live, report.Entries.SelectMany(e => e.ThreadIds).Distinct()) };
+            var names = new ThreadNames(live);
+            report = report with { ThreadNames = report.Entries.SelectMany(e => e.ThreadIds).Distinct().ToDictionary(t => t, t => names.Describe(t).Name) };
         }
 
         if (both)

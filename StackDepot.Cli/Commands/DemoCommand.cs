@@ -48,7 +48,11 @@ internal static class DemoCommand
 
             if (!settings.Quiet)
             {
-                context.Console.Error.WriteLine($"stackdepot: demo workload running as pid {child.ReadyPid}; sampling it {settings.Sampling.Samples} times");
+                SamplingSettings sampling = settings.Sampling;
+                string how = sampling.Samples is { } samples ? $"{samples} times, {sampling.PaceText}"
+                    : sampling.Duration is { } duration ? $"for {DurationText.Format(duration)}, {sampling.PaceText}"
+                    : $"{sampling.PaceText} until Ctrl-C";
+                context.Console.Error.WriteLine($"stackdepot: demo workload running as pid {child.ReadyPid}; sampling it {how}");
             }
 
             return await StacksCommand.RunAsync(settings with { Target = new TargetSelection { Pid = child.ReadyPid } }, context, cancellation).ConfigureAwait(false);

@@ -11,9 +11,9 @@ namespace StackDepot.Cli.Commands;
 
 /// <summary>
 /// The hidden <c>stackdepot measure</c> mode behind docs/benchmarks-cli.md: the time per sample of the full pipeline
-/// (attach, walk into frame ids, symbolize new frames, save in the depot, count, detach) against a plain ClrMD walk
-/// (attach, enumerate every frame of every thread, detach), interleaved on the same target, plus the one-off cost of
-/// building and writing the report.
+/// (stop the target, walk into frame ids, symbolize new frames, save in the depot, count) with the copying engine or
+/// the suspending one, against a plain ClrMD walk (attach, enumerate every frame of every thread, detach), interleaved
+/// on the same target, plus the one-off cost of building and writing the report.
 /// </summary>
 internal static class MeasureCommand
 {
@@ -23,8 +23,13 @@ internal static class MeasureCommand
         Option<int?> pid = CommonOptions.Pid("Measure this process instead of a demo workload with --workers threads");
         var workers = CommonOptions.Positive(new Option<int>("--workers") { Description = "Order workers in the demo workload (about 8 more threads run beside them)", DefaultValueFactory = _ => 192 });
         var samples = CommonOptions.Positive(new Option<int>("--samples", "-n") { Description = "Measured samples of each kind", DefaultValueFactory = _ => 20 });
+        var engine = new Option<string>("--engine")
+        {
+            Description = "clrmd: the copying engine (stop, copy, resume, unwind the copy); clrmd-suspend: attach, walk, detach",
+            DefaultValueFactory = _ => "clrmd",
+        }.AcceptOnlyFromAmong("clrmd", "clrmd-suspend");
         var heap = new Option<bool>("--async") { Description = "Time the async snapshot (heap walk) against a plain ClrMD heap walk instead (needs --pid)" };
-        var command = new Command("measure", "Time the sampling pipeline against a plain ClrMD walk (see docs/benchmarks-cli.md).") { pid, workers, samples, heap };
+        var command = new Command("measure", "Time the sampling pipeline against a plain ClrMD walk (see docs/benchmarks-cli.md).") { pid, workers, samples, engine, heap };
         command.Hidden = true;
         command.Validators.Add(result =>
         {
@@ -35,12 +40,12 @@ internal static class MeasureCommand
         });
         command.SetAction(async (parse, cancellation) => parse.GetValue(heap)
             ? (int)AsyncMeasurement.Run(context, parse.GetValue(pid)!.Value, parse.GetValue(samples), cancellation)
-            : (int)await RunAsync(context, parse.GetValue(pid), parse.GetValue(workers), parse.GetValue(samples), cancellation).ConfigureAwait(false));
+            : (int)await RunAsync(context, parse.GetValue(pid), parse.GetValue(workers), parse.GetValue(samples), parse.GetValue(engine) == "clrmd", cancellation).ConfigureAwait(false));
         return command;
     }
 
     /// <summary>Runs the measurement and prints a markdown table on stdout.</summary>
-    public static async Task<ExitCode> RunAsync(CliContext context, int? pid, int workers, int samples, CancellationToken cancellation)
+    public static async Task<ExitCode> RunAsync(CliContext context, int? pid, int workers, int samples, bool copying, CancellationToken cancellation)
     {
         ChildProcess? child = null;
         try
@@ -65,7 +70,10 @@ internal static class MeasureCommand
 
             // One warm-up of each (loads the DAC, fills the page cache), then interleaved pairs.
             PlainWalk(target);
-            var source = new LiveSource(target, walker, context.Log);
+            using IStackSource source = copying && StackCopySource.IsSupported
+                ? new StackCopySource(target, walker, context.Log)
+                : new LiveSource(target, walker, context.Log);
+            source.Open();
             Pipeline(source, builder, cancellation, out _, out _);
             for (int i = 0; i < samples; i++)
             {
@@ -100,9 +108,9 @@ internal static class MeasureCommand
             o.WriteLine("| measure | median ms | min ms | max ms |");
             o.WriteLine("|---|---|---|---|");
             Row(o, "plain ClrMD walk (attach, enumerate, detach)", plain);
-            Row(o, "stackdepot sample (attach, walk, symbolize, depot, count, detach)", full);
+            Row(o, $"stackdepot sample, engine {source.Engine} (stop, walk, symbolize, depot, count)", full);
             Row(o, "  of which the target was stopped", frozen);
-            Row(o, "  of which depot save + count (after detach)", counting);
+            Row(o, "  of which depot save + count (after the target runs again)", counting);
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report build + text write, once per run: {reportMs:0.00} ms (first, with JIT), {warmReportMs:0.00} ms (again)"));
             o.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"overhead over the plain walk, whole run ({samples} samples + report): {(fullTotal / plainTotal - 1) * 100:0.0}%; per sample (medians): {(Median(full) / Median(plain) - 1) * 100:0.0}%, (minimums): {(full.Min() / plain.Min() - 1) * 100:0.0}%"));
@@ -143,7 +151,7 @@ internal static class MeasureCommand
         return clock.Elapsed.TotalMilliseconds;
     }
 
-    private static double Pipeline(LiveSource source, StackReportBuilder builder, CancellationToken cancellation, out Snapshot snapshot, out double countMs)
+    private static double Pipeline(IStackSource source, StackReportBuilder builder, CancellationToken cancellation, out Snapshot snapshot, out double countMs)
     {
         var clock = Stopwatch.StartNew();
         snapshot = source.Capture(TimeSpan.FromMinutes(1), cancellation);

@@ -12,10 +12,14 @@ namespace StackDepot.Cli.Commands;
 
 /// <summary>
 /// <c>stackdepot stacks</c>: snapshots of a process's thread stacks (or a dump's one snapshot), every thread's stack
-/// saved once in a <see cref="Depot"/> and counted by handle, frames symbolized once, then one report.
+/// saved once in a <see cref="Depot"/> and counted by handle, frames symbolized once, then one report. A run that is
+/// interrupted, or whose target exits, still reports what it collected.
 /// </summary>
 internal static class StacksCommand
 {
+    /// <summary>Above this part of the run spent stopped, the run warns on stderr.</summary>
+    internal const double StoppedWarningFraction = 0.10;
+
     /// <summary>The command: target, sampling and report options, and its action.</summary>
     public static Command Create(CliContext context)
     {
@@ -65,55 +69,112 @@ internal static class StacksCommand
         string? dumpPath = target.DumpPath;
         var properties = new Dictionary<string, string>(target.Properties);
         string title = "Stacks " + target.Subject;
-        int? pid = target.Pid;
-        var frames = new ClrFrameTable(sampling.GroupBy, sampling.RuntimeFrames, sampling.RawNames, target.FileSystemRoot);
-        var walker = new StackWalker(frames, sampling.MaxFrames);
-        IStackSource source = pid is { } live ? new LiveSource(live, walker, context.Log) : new DumpSource(dumpPath!, walker);
-
-        using ClrFrameTable closeFrames = frames;
-
-        int samples = dumpPath is null ? sampling.Samples : 1;
-        if (dumpPath is not null && sampling.Samples > 1)
+        using SampledTarget sampled = SampledTarget.Open(target, sampling, context.Log);
+        IStackSource source = sampled.Source;
+        SamplingPlan plan = sampled.Plan;
+        if (dumpPath is not null && (sampling.Samples is not 1 || sampling.Duration is not null))
         {
-            context.Log.Warning("A dump holds one snapshot; --samples {Samples} is ignored", sampling.Samples);
+            context.Log.Warning("A dump holds one snapshot; --samples, --duration and --rate are ignored");
         }
 
-        // One more frame than --max-frames: a cut stack ends with the (truncated) marker.
-        using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames + 1, Name = "stackdepot-cli" });
-        var builder = new StackReportBuilder(depot, [samples == 1 ? ReportValueType.Threads : ReportValueType.Samples], source.GetFrame);
+        using var depot = new Depot(new DepotOptions { MaxFrames = SampledTarget.DepotFrames(sampling), Name = "stackdepot-cli" });
+        var builder = sampled.CreateBuilder(depot, plan.MaxSamples == 1 ? ReportValueType.Threads : ReportValueType.Samples);
         DateTimeOffset started = DateTimeOffset.UtcNow;
-        long startTicks = Stopwatch.GetTimestamp();
-        SampleRunStats stats = await SampleProgress.RunAsync(context.Console, samples, settings.Quiet, progress =>
-            StackSampler.RunAsync(source, samples, TimeSpan.FromMilliseconds(sampling.IntervalMs), TimeSpan.FromMilliseconds(sampling.TimeoutMs),
-                builder, progress, context.Log, cancellation)).ConfigureAwait(false);
-        TimeSpan duration = Stopwatch.GetElapsedTime(startTicks);
+        SampleRunStats stats = await SampleProgress.RunAsync(context.Console, plan, settings.Quiet, progress =>
+            StackSampler.RunAsync(source, plan, builder, sampled.Shaper, progress, context.Log, cancellation)).ConfigureAwait(false);
         if (stats.Taken == 0)
         {
+            if (stats.Interrupted)
+            {
+                throw new CliException(context.InterruptCode(), $"interrupted by {context.InterruptName} before the first sample; the target was released");
+            }
+
             throw new CliException(ExitCode.Timeout,
                 $"every sample took longer than --timeout {sampling.TimeoutMs} ms; the target was released each time");
         }
 
         properties["runtime"] = ".NET " + source.RuntimeVersion;
-        properties["samples"] = stats.Taken.ToString(CultureInfo.InvariantCulture) +
-            (stats.TimedOut > 0 ? $" ({stats.TimedOut} more timed out)" : string.Empty) +
-            (samples > 1 ? $", every {sampling.IntervalMs} ms" : string.Empty);
-        properties["threads"] = stats.Threads.Count.ToString(CultureInfo.InvariantCulture) + (samples > 1 ? " distinct" : string.Empty);
-        properties["grouped by"] = sampling.GroupBy == GroupBy.Method ? "method" : "frame (exact address)";
+        properties["engine"] = source.Engine;
+        Describe(stats, plan, sampling, source, properties);
+        if (source.StopsTarget && stats.Taken > 1 && stats.StoppedFraction > StoppedWarningFraction)
+        {
+            context.Log.Warning(
+                "The target was stopped {Percent} of the run ({Median} ms per sample, median); sample less often (--rate, --interval) to disturb it less",
+                ReportPercent(stats.StoppedFraction), Milliseconds(stats.FrozenMedian));
+        }
+
+        StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties) with
+        {
+            StartTime = dumpPath is null ? started : null,
+            Duration = dumpPath is null ? stats.Elapsed : null,
+            PeriodType = ReportValueType.Threads,
+            MainModule = target.MainModule,
+            Period = 1, // every thread of every snapshot is counted
+            ThreadNames = sampled.ThreadNamesOf(stats.Threads),
+        };
+        context.Log.Debug("{Distinct} distinct stacks, depot: {Stats}", builder.DistinctStacks, depot.GetStats());
+        output.WriteReport(result, settings.Report.Formatter);
+        if (stats.Interrupted)
+        {
+            context.Console.Error.WriteLine(
+                $"stackdepot: interrupted by {context.InterruptName} after {stats.Taken} samples; the target was released and the report of those samples written");
+            return context.InterruptCode();
+        }
+
+        return ExitCode.Success;
+    }
+
+    /// <summary>The header facts of a run: samples and pace, threads, grouping, stop times, what went wrong.</summary>
+    internal static void Describe(SampleRunStats stats, SamplingPlan plan, SamplingSettings sampling, IStackSource source, Dictionary<string, string> properties)
+    {
+        string samples = stats.Taken.ToString(CultureInfo.InvariantCulture) +
+            (stats.TimedOut > 0 ? $" ({stats.TimedOut} more timed out)" : string.Empty);
+        if (plan.MaxSamples != 1)
+        {
+            samples += string.Create(CultureInfo.InvariantCulture,
+                $", {sampling.PaceText} asked, {stats.AchievedRate:0.#} per second achieved over {DurationText.Format(stats.Elapsed)}");
+        }
+
+        properties["samples"] = samples;
+        if (stats.TargetExited)
+        {
+            properties["ended"] = $"{source.Target} exited after {stats.Taken} samples";
+        }
+        else if (stats.Interrupted)
+        {
+            properties["ended"] = $"interrupted after {stats.Taken} samples";
+        }
+
+        properties["threads"] = stats.Threads.Count.ToString(CultureInfo.InvariantCulture) + (plan.MaxSamples != 1 ? " distinct" : string.Empty);
+        properties["grouped by"] = sampling.GroupBy switch
+        {
+            GroupBy.Frame => "frame (exact address)",
+            GroupBy.ThreadName => "thread name, then method",
+            _ => "method",
+        };
         if (source.StopsTarget)
         {
-            properties["target stopped"] = string.Create(CultureInfo.InvariantCulture,
-                $"{stats.FrozenTotal.TotalMilliseconds / stats.Taken:0.0} ms per sample (max {stats.FrozenMax.TotalMilliseconds:0.0} ms)");
+            properties["target stopped"] = stats.Taken == 1
+                ? $"{Milliseconds(stats.FrozenMax)} ms"
+                : $"{Milliseconds(stats.FrozenMedian)} ms per sample (median), {Milliseconds(stats.FrozenMax)} ms worst, {ReportPercent(stats.StoppedFraction)} of the run";
+        }
+
+        if (stats.Unreadable.Count > 0)
+        {
+            properties["unreadable threads"] = string.Join("; ", stats.Unreadable.OrderBy(u => u.Key).Select(u =>
+                $"{u.Key} ({source.DescribeThread(u.Key).Label}): {u.Value.Reason}" +
+                (stats.Taken > 1 ? $" (in {u.Value.Snapshots} of {stats.Taken} samples)" : string.Empty)));
         }
 
         if (stats.ThreadPool is { } pool)
         {
-            properties["thread pool"] = pool.Describe() + (samples > 1 ? " (last sample)" : string.Empty);
+            properties["thread pool"] = pool.Describe() + (stats.Taken > 1 ? " (last sample)" : string.Empty);
         }
 
         if (stats.LockBlockedThreads > 0)
         {
             properties["blocked on locks"] = string.Create(CultureInfo.InvariantCulture,
-                $"{stats.LockBlockedThreads} thread{(stats.LockBlockedThreads == 1 ? string.Empty : "s")}{(samples > 1 ? " (last sample)" : string.Empty)}");
+                $"{stats.LockBlockedThreads} thread{(stats.LockBlockedThreads == 1 ? string.Empty : "s")}{(stats.Taken > 1 ? " (last sample)" : string.Empty)}");
         }
 
         if (stats.Truncated > 0)
@@ -125,18 +186,9 @@ internal static class StacksCommand
         {
             properties["stopped walks"] = $"{stats.StoppedWalks} (stack pointer stopped moving)";
         }
-
-        StackReport result = builder.Build(title, settings.Report.Top, settings.Report.MinCount, properties) with
-        {
-            StartTime = dumpPath is null ? started : null,
-            Duration = dumpPath is null ? duration : null,
-            PeriodType = ReportValueType.Threads,
-            MainModule = target.MainModule,
-            Period = 1, // every thread of every snapshot is counted
-            ThreadNames = pid is int id ? ThreadNames.Read(id, stats.Threads) : new Dictionary<int, string>(),
-        };
-        context.Log.Debug("{Distinct} distinct stacks, {Symbolized} frames symbolized, depot: {Stats}", builder.DistinctStacks, frames.Symbolized, depot.GetStats());
-        output.WriteReport(result, settings.Report.Formatter);
-        return ExitCode.Success;
     }
+
+    private static string Milliseconds(TimeSpan time) => time.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture);
+
+    private static string ReportPercent(double fraction) => (fraction * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 }

@@ -19,6 +19,13 @@ internal interface ICliConsole
     /// <summary>True when standard error is a file or pipe rather than a terminal.</summary>
     bool IsErrorRedirected { get; }
 
+    /// <summary>True when standard input is a file or pipe rather than a terminal (no keys to read).</summary>
+    bool IsInputRedirected { get; }
+
+    /// <summary>The next key pressed, if one is waiting (never blocks); null otherwise or when input is redirected.</summary>
+    /// <returns>The key, or null.</returns>
+    ConsoleKeyInfo? TryReadKey();
+
     /// <summary>Standard output as a stream, for data as bytes. <see cref="Out"/> is flushed first; the caller
     /// flushes the stream and does not close it.</summary>
     /// <returns>A stream onto standard output.</returns>

@@ -23,6 +23,12 @@ internal sealed class SystemConsole : ICliConsole
     public bool IsErrorRedirected => Console.IsErrorRedirected;
 
     /// <inheritdoc/>
+    public bool IsInputRedirected => Console.IsInputRedirected;
+
+    /// <inheritdoc/>
+    public ConsoleKeyInfo? TryReadKey() => !Console.IsInputRedirected && Console.KeyAvailable ? Console.ReadKey(intercept: true) : null;
+
+    /// <inheritdoc/>
     public Stream OpenStandardOutput()
     {
         Console.Out.Flush();

@@ -41,6 +41,10 @@ internal sealed class ClrFrameTable : IDisposable
         _namer = new ClrFrameNamer(rawNames, fileSystemRoot);
     }
 
+    /// <summary>Names methods as this table does (readable, or the runtime's names with <c>--raw-names</c>), also those
+    /// known from elsewhere than ClrMD (the runtime's method events).</summary>
+    public ClrFrameNamer Namer => _namer;
+
     /// <summary>How many frames were named (each distinct id once).</summary>
     public int Symbolized => _frames.Count;
 
@@ -168,8 +172,8 @@ internal sealed class ClrFrameTable : IDisposable
         return (file, line);
     }
 
-    /// <summary>The id of a frame that is not a method (a runtime frame, a marker, or a note such as the lock a thread
-    /// is blocked on), interned by its name.</summary>
+    /// <summary>The id of a frame that is not a method (a runtime frame, a marker, a note such as the lock a thread is
+    /// blocked on, or a frame the sampler adds such as a thread's label), interned by its name.</summary>
     public ulong Synthetic(string name)
     {
         if (!_syntheticIds.TryGetValue(name, out ulong id))

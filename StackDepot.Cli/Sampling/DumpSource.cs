@@ -15,8 +15,16 @@ internal sealed class DumpSource(string path, StackWalker walker) : IStackSource
     /// more is damaged, not cut short.</summary>
     private const ulong MaxPlausibleLength = 1UL << 48;
 
+    private readonly ThreadNames _names = new(null);
+
     /// <inheritdoc/>
     public string Target => $"dump {path}";
+
+    /// <inheritdoc/>
+    public string Engine => "clrmd (dump)";
+
+    /// <inheritdoc/>
+    public bool TargetGone => false;
 
     /// <inheritdoc/>
     public bool StopsTarget => false;
@@ -26,6 +34,24 @@ internal sealed class DumpSource(string path, StackWalker walker) : IStackSource
 
     /// <inheritdoc/>
     public ReportFrame GetFrame(ulong frameId) => walker.Frames.Get(frameId);
+
+    /// <inheritdoc/>
+    public ThreadInfo DescribeThread(int threadId) => _names.Describe(threadId);
+
+    /// <inheritdoc/>
+    public void Open()
+    {
+    }
+
+    /// <inheritdoc/>
+    public void Finish()
+    {
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+    }
 
     /// <summary>Checks the file before ClrMD sees it: present, a core dump or minidump, complete, our architecture.</summary>
     public static void Check(string path)
@@ -103,7 +129,9 @@ internal sealed class DumpSource(string path, StackWalker walker) : IStackSource
         {
             RuntimeVersion = ClrRuntimes.VersionOf(clr);
             using ClrRuntime runtime = ClrRuntimes.Create(clr, path, isDump: true);
-            return walker.Walk(runtime, Stopwatch.StartNew(), budget, cancellation);
+            Snapshot snapshot = walker.Walk(runtime, Stopwatch.StartNew(), budget, cancellation);
+            _names.Observe(runtime, snapshot.Threads);
+            return snapshot;
         }
     }
 

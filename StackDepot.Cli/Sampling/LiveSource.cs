@@ -12,8 +12,16 @@ namespace StackDepot.Cli.Sampling;
 /// <param name="log">Where the stop time of each snapshot is logged (debug).</param>
 internal sealed class LiveSource(int pid, StackWalker walker, ILogger log) : IStackSource
 {
+    private readonly ThreadNames _names = new(pid);
+
     /// <inheritdoc/>
     public string Target => $"process {pid}";
+
+    /// <inheritdoc/>
+    public string Engine => "clrmd-suspend (target stopped for the whole walk)";
+
+    /// <inheritdoc/>
+    public bool TargetGone => !DotNetProcess.Exists(pid);
 
     /// <inheritdoc/>
     public bool StopsTarget => true;
@@ -23,6 +31,24 @@ internal sealed class LiveSource(int pid, StackWalker walker, ILogger log) : ISt
 
     /// <inheritdoc/>
     public ReportFrame GetFrame(ulong frameId) => walker.Frames.Get(frameId);
+
+    /// <inheritdoc/>
+    public ThreadInfo DescribeThread(int threadId) => _names.Describe(threadId);
+
+    /// <inheritdoc/>
+    public void Open()
+    {
+    }
+
+    /// <inheritdoc/>
+    public void Finish()
+    {
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+    }
 
     /// <summary>
     /// Attaches to the process (suspending it), walks every thread and detaches. The target is released before this
@@ -42,6 +68,7 @@ internal sealed class LiveSource(int pid, StackWalker walker, ILogger log) : ISt
             StackWalker.Check(frozen, budget, cancellation);
             using ClrRuntime runtime = ClrRuntimes.Create(clr, $"process {pid}");
             Snapshot snapshot = walker.Walk(runtime, frozen, budget, cancellation);
+            _names.Observe(runtime, snapshot.Threads);
             snapshot.Frozen = frozen.Elapsed;
             return snapshot;
         }
@@ -61,21 +88,24 @@ internal sealed class LiveSource(int pid, StackWalker walker, ILogger log) : ISt
         {
             return DataTarget.AttachToProcess(pid, suspend: true);
         }
-        catch (Exception e) when (e is ArgumentException or DirectoryNotFoundException or FileNotFoundException || !DotNetProcess.Exists(pid))
+        catch (Exception e) when (AttachFailure(pid, e) is { } failure)
         {
-            throw new CliException(ExitCode.NoSuchProcess, $"no such process: {pid}", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw DotNetProcess.PermissionDenied(pid, e);
-        }
-        catch (ClrDiagnosticsException e) when (e.Message.Contains("PTRACE_ATTACH", StringComparison.Ordinal) || e.Message.Contains("ermission", StringComparison.Ordinal))
-        {
-            throw DotNetProcess.PermissionDenied(pid, e);
-        }
-        catch (Exception e) when (e is ClrDiagnosticsException or IOException or InvalidOperationException or PlatformNotSupportedException)
-        {
-            throw new CliException(ExitCode.Failure, $"cannot attach to process {pid}: {e.Message}", e);
+            throw failure;
         }
     }
+
+    /// <summary>The error to report for an exception ClrMD threw while attaching to <paramref name="pid"/>; null for
+    /// an exception that is not an attach failure.</summary>
+    internal static CliException? AttachFailure(int pid, Exception e) => e switch
+    {
+        CliException => null,
+        ArgumentException or DirectoryNotFoundException or FileNotFoundException => new CliException(ExitCode.NoSuchProcess, $"no such process: {pid}", e),
+        _ when !DotNetProcess.Exists(pid) => new CliException(ExitCode.NoSuchProcess, $"no such process: {pid}", e),
+        UnauthorizedAccessException => DotNetProcess.PermissionDenied(pid, e),
+        ClrDiagnosticsException when e.Message.Contains("PTRACE_ATTACH", StringComparison.Ordinal) || e.Message.Contains("ermission", StringComparison.Ordinal) =>
+            DotNetProcess.PermissionDenied(pid, e),
+        ClrDiagnosticsException or IOException or InvalidOperationException or PlatformNotSupportedException =>
+            new CliException(ExitCode.Failure, $"cannot attach to process {pid}: {e.Message}", e),
+        _ => null,
+    };
 }

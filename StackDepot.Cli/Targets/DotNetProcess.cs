@@ -276,12 +276,22 @@ internal static class DotNetProcess
         }
     }
 
-    /// <summary>True while a process with this id exists.</summary>
+    /// <summary>True while a process with this id exists and has not exited (a zombie waiting for its parent to
+    /// collect it has exited).</summary>
     public static bool Exists(int pid)
     {
         if (OperatingSystem.IsLinux())
         {
-            return Directory.Exists($"/proc/{pid}");
+            try
+            {
+                string stat = File.ReadAllText($"/proc/{pid}/stat");
+                int close = stat.LastIndexOf(')');
+                return close < 0 || close + 2 >= stat.Length || stat[close + 2] is not ('Z' or 'X');
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Directory.Exists($"/proc/{pid}");
+            }
         }
 
         try

@@ -86,6 +86,21 @@ internal sealed class JsonReportFormatter : ITextReportFormatter
                 }
 
                 json.WriteEndArray();
+                if (entry.Threads.Count > 0)
+                {
+                    json.WriteStartArray("threads");
+                    foreach (ReportThread thread in entry.Threads)
+                    {
+                        json.WriteStartObject();
+                        json.WriteNumber("id", thread.Id);
+                        json.WriteString("name", thread.Name);
+                        json.WriteString("kind", thread.Kind);
+                        json.WriteEndObject();
+                    }
+
+                    json.WriteEndArray();
+                }
+
                 json.WriteStartArray("frames");
                 foreach (ReportFrame frame in entry.Frames)
                 {

@@ -68,6 +68,50 @@ internal static class ReportFormatting
         return builder.ToString();
     }
 
+    /// <summary>The distinct thread labels of a stack in first-seen order, each with how many threads carry it
+    /// (<c>.NET TP Worker (thread pool worker) x4, five-0</c>), up to <see cref="ThreadIdsShown"/> then <c>+N more</c>.</summary>
+    internal static string ThreadNames(IReadOnlyList<ReportThread> threads)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (ReportThread thread in threads)
+        {
+            string label = thread.Label;
+            if (counts.TryGetValue(label, out int count))
+            {
+                counts[label] = count + 1;
+            }
+            else
+            {
+                counts[label] = 1;
+                order.Add(label);
+            }
+        }
+
+        var builder = new StringBuilder();
+        int shown = Math.Min(order.Count, ThreadIdsShown);
+        for (int i = 0; i < shown; i++)
+        {
+            if (i > 0)
+            {
+                builder.Append(", ");
+            }
+
+            builder.Append(order[i]);
+            if (counts[order[i]] > 1)
+            {
+                builder.Append(" x").Append(counts[order[i]].ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        if (order.Count > shown)
+        {
+            builder.Append(" +").Append((order.Count - shown).ToString(CultureInfo.InvariantCulture)).Append(" more");
+        }
+
+        return builder.ToString();
+    }
+
     /// <summary>Replaces line breaks (and other control characters) by spaces so one frame stays on one line.</summary>
     internal static string OneLine(string text)
     {

@@ -42,6 +42,10 @@ public sealed class StackReportBuilder
     /// <summary>The value types of the reports this builder makes.</summary>
     public IReadOnlyList<ReportValueType> ValueTypes { get; }
 
+    /// <summary>Names the threads of each entry when a report is built (<see cref="StackReportEntry.Threads"/>); null
+    /// leaves them unnamed. Return null for a thread without a name.</summary>
+    public Func<int, ReportThread?>? DescribeThread { get; set; }
+
     /// <summary>Distinct stacks seen so far (the empty stack counts as one).</summary>
     public int DistinctStacks => _stacks.Count;
 
@@ -174,6 +178,7 @@ public sealed class StackReportBuilder
                 Frames = Symbolize(pair.Key),
                 Values = (long[])pair.Value.Values.Clone(),
                 ThreadIds = threads,
+                Threads = Describe(threads),
                 ThreadValues = Array.ConvertAll(threads, id => pair.Value.Threads[id]),
                 Handle = pair.Key,
             });
@@ -203,6 +208,25 @@ public sealed class StackReportBuilder
             OmittedEntries = omitted,
             Properties = facts,
         };
+    }
+
+    private List<ReportThread> Describe(int[] threadIds)
+    {
+        var threads = new List<ReportThread>();
+        if (DescribeThread is null)
+        {
+            return threads;
+        }
+
+        foreach (int id in threadIds)
+        {
+            if (DescribeThread(id) is { } thread)
+            {
+                threads.Add(thread);
+            }
+        }
+
+        return threads;
     }
 
     private ReportFrame[] Symbolize(StackHandle handle)

@@ -12,6 +12,10 @@ public sealed record StackReportEntry
     /// <summary>Ids of the threads seen on this stack, ascending (empty when not applicable).</summary>
     public IReadOnlyList<int> ThreadIds { get; init; } = [];
 
+    /// <summary>The threads of <see cref="ThreadIds"/> with their names and kinds, in the same order, when the producer
+    /// knows them (empty otherwise).</summary>
+    public IReadOnlyList<ReportThread> Threads { get; init; } = [];
+
     /// <summary>
     /// How much of the first value each thread of <see cref="ThreadIds"/> accounts for, in the same order (for example
     /// in how many snapshots the thread was seen on this stack); empty when not known.

@@ -29,6 +29,13 @@ internal sealed class TextReportFormatter : ITextReportFormatter
                 output.Write('\n');
             }
 
+            if (entry.Threads.Count > 0)
+            {
+                output.Write("  thread names: ");
+                output.Write(ReportFormatting.OneLine(ReportFormatting.ThreadNames(entry.Threads)));
+                output.Write('\n');
+            }
+
             foreach (ReportFrame frame in ReportFormatting.FramesOrPlaceholder(entry))
             {
                 output.Write("    ");

@@ -3,7 +3,7 @@ using System.Reflection.Emit;
 using System.Runtime.InteropServices;
 using Microsoft.Diagnostics.Tracing;
 
-namespace StackDepot.Cli.Allocations;
+namespace StackDepot.Cli.EventPipe;
 
 /// <summary>
 /// Reads the managed stack the runtime attaches to an EventPipe event, as instruction pointers, innermost first.

@@ -2,11 +2,11 @@ using System.Globalization;
 using StackDepot.Cli.Sampling;
 using StackDepot.Reporting;
 
-namespace StackDepot.Cli.Allocations;
+namespace StackDepot.Cli.EventPipe;
 
 /// <summary>
 /// Native code ranges of the target's methods, from the runtime's method load events (methods compiled during the
-/// session) and rundown events (every method with code when the session ends, precompiled ones included), and the
+/// session; at Informational level they carry no names, which the rundown supplies) and rundown events (every method with code when the session ends, precompiled ones included), and the
 /// names of the methods and modules. Turns a return address of an event's stack into its method.
 /// </summary>
 /// <remarks>
@@ -50,16 +50,29 @@ internal sealed class MethodMap
             return;
         }
 
-        if (!_methods.ContainsKey(methodId))
+        if (!_methods.TryGetValue(methodId, out MethodInfo? known) || known.Signature is null)
         {
-            _methods[methodId] = new MethodInfo(EventMethodName.ToRuntimeSignature(typeName, name, signature), name, moduleId, token);
+            _methods[methodId] = new MethodInfo(EventSignatures.ToRuntimeSignature(typeName, name, signature), name, moduleId, token);
         }
 
-        if (_seen.Add((start, methodId)))
+        AddCode(methodId, start, size);
+    }
+
+    /// <summary>Records a method's code range whose name is not known yet (a method load event at Informational
+    /// level has no names; the rundown names it later).</summary>
+    /// <param name="methodId">The runtime's id of the method (its MethodDesc).</param>
+    /// <param name="start">The first byte of the code.</param>
+    /// <param name="size">The code size in bytes.</param>
+    /// <param name="moduleId">The runtime's id of the method's module.</param>
+    public void AddRange(ulong methodId, ulong start, long size, ulong moduleId)
+    {
+        if (methodId == 0 || start == 0 || size <= 0)
         {
-            _ranges.Add(new CodeRange(start, start + (ulong)size, methodId));
-            _sorted = false;
+            return;
         }
+
+        _methods.TryAdd(methodId, new MethodInfo(null, null, moduleId, 0));
+        AddCode(methodId, start, size);
     }
 
     /// <summary>Records a module's file, for the module name of its methods' frames and to read their metadata.</summary>
@@ -72,6 +85,15 @@ internal sealed class MethodMap
         if (moduleId != 0 && !string.IsNullOrEmpty(path))
         {
             _modules[moduleId] = new ModuleInfo(path, buildId);
+        }
+    }
+
+    private void AddCode(ulong methodId, ulong start, long size)
+    {
+        if (_seen.Add((start, methodId)))
+        {
+            _ranges.Add(new CodeRange(start, start + (ulong)size, methodId));
+            _sorted = false;
         }
     }
 
@@ -100,9 +122,9 @@ internal sealed class MethodMap
     /// <param name="namer">Maps the target's file paths to files this process can open.</param>
     public ClrMethodName? Method(ulong frameId, ClrFrameNamer namer)
     {
-        if ((frameId & UnresolvedBit) != 0 || !_methods.TryGetValue(frameId, out MethodInfo? method))
+        if ((frameId & UnresolvedBit) != 0 || !_methods.TryGetValue(frameId, out MethodInfo? method) || method.Signature is null)
         {
-            return null;
+            return null; // not a method's code, or a method not named yet
         }
 
         if (method.Name is null)
@@ -126,6 +148,12 @@ internal sealed class MethodMap
     {
         if (Method(frameId, namer) is not { } method)
         {
+            if ((frameId & UnresolvedBit) == 0 && _methods.TryGetValue(frameId, out MethodInfo? unnamed))
+            {
+                ModuleInfo? module = _modules.GetValueOrDefault(unnamed.ModuleId);
+                return new ReportFrame("[method 0x" + frameId.ToString("x", CultureInfo.InvariantCulture) + "]", module is null ? null : ClrFrameNamer.ModuleName(module.Path));
+            }
+
             ulong address = frameId & ~UnresolvedBit;
             return new ReportFrame("[unknown " + "0x" + address.ToString("x", CultureInfo.InvariantCulture) + "]", Address: address);
         }
@@ -135,8 +163,9 @@ internal sealed class MethodMap
 
     private readonly record struct CodeRange(ulong Start, ulong End, ulong MethodId);
 
-    /// <summary>A method as the events give it; <see cref="Name"/> is made on first use.</summary>
-    private sealed record MethodInfo(string Signature, string MethodName, ulong ModuleId, int Token)
+    /// <summary>A method as the events give it (no signature until the rundown names a method whose load event had
+    /// none); <see cref="Name"/> is made on first use.</summary>
+    private sealed record MethodInfo(string? Signature, string? MethodName, ulong ModuleId, int Token)
     {
         public ClrMethodName? Name { get; set; }
     }

@@ -1,4 +1,4 @@
-namespace StackDepot.Cli.Allocations;
+namespace StackDepot.Cli.EventPipe;
 
 /// <summary>Binary search over lists sorted by a start address.</summary>
 internal static class SortedSearch
