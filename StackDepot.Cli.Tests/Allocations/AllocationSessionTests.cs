@@ -158,9 +158,9 @@ public sealed class AllocationSessionTests(AllocationTargetFixture target) : ICl
     public async Task Bad_input_is_one_line_and_an_exit_code_and_the_target_is_left_alone()
     {
         string json = Path.Combine(_directory.FullName, "r.json");
-        await AssertFailsAsync(2, "--duration must be a positive time", "alloc", "--pid", Pid, "--duration", "0");
-        await AssertFailsAsync(2, "--duration must be a positive time", "leaks", "--pid", Pid, "--duration", "soon");
-        await AssertFailsAsync(2, "--duration must be a positive time", "alloc", "--pid", Pid, "--duration", "-5s");
+        await AssertFailsAsync(2, "--duration takes a time such as 30s, 500ms or 2m, not '0'", "alloc", "--pid", Pid, "--duration", "0");
+        await AssertFailsAsync(2, "--duration takes a time such as 30s, 500ms or 2m, not 'soon'", "leaks", "--pid", Pid, "--duration", "soon");
+        await AssertFailsAsync(2, "--duration takes a time such as 30s, 500ms or 2m, not '-5s'", "alloc", "--pid", Pid, "--duration", "-5s");
         await AssertFailsAsync(2, "give a target", "alloc");
         await AssertFailsAsync(2, "give only one target", "alloc", "--pid", Pid, "--", "dotnet", "x.dll");
         await AssertFailsAsync(2, "'dead'", "alloc", "--pid", Pid, "--view", "dead");

@@ -1,7 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
-using System.Globalization;
-using System.Text.RegularExpressions;
 using StackDepot.Cli.Allocations;
 using StackDepot.Cli.Options;
 using StackDepot.Reporting;
@@ -10,7 +7,7 @@ namespace StackDepot.Cli.Commands;
 
 /// <summary>The options <c>alloc</c> and <c>leaks</c> share: target (or <c>-- COMMAND</c>), <c>--duration</c>,
 /// <c>--runtime-frames</c>, <c>--raw-names</c>, report and <c>--quiet</c>; <c>alloc</c> adds <c>--view</c>.</summary>
-internal sealed partial class AllocationOptions
+internal sealed class AllocationOptions
 {
     private readonly TimeSpan _defaultDuration;
 
@@ -21,13 +18,9 @@ internal sealed partial class AllocationOptions
     public AllocationOptions(ReportFormatRegistry formats, TimeSpan defaultDuration, bool withView)
     {
         _defaultDuration = defaultDuration;
-        Report = new ReportOptions(formats);
-        Duration = new Option<TimeSpan?>("--duration")
-        {
-            Description = $"How long to record, such as 10s, 500ms or 2m (default {Text(defaultDuration)} for --pid/--name; until the program exits for -- COMMAND)",
-            HelpName = "TIME",
-            CustomParser = ParseDuration,
-        };
+        Report = new ReportOptions(formats, "with at least N samples (N samples still alive for --view live and leaks)");
+        Duration = CommonOptions.Duration(
+            $"How long to record, such as 10s, 500ms or 2m (default {DurationText.AsTyped(defaultDuration)} for --pid/--name; until the program exits for -- COMMAND)");
         View = withView
             ? CommonOptions.OneOf(new Option<string>("--view") { Description = "allocated: everything allocated, by bytes; live: what is still alive at the end, by bytes", DefaultValueFactory = _ => "allocated" },
                 "allocated", "live")
@@ -79,47 +72,4 @@ internal sealed partial class AllocationOptions
             Quiet = parse.GetValue(Quiet),
         };
     }
-
-    /// <summary>"10s", "500ms", "2m", "1h", or a bare number of seconds; positive.</summary>
-    internal static bool TryParseDuration(string text, out TimeSpan duration)
-    {
-        duration = default;
-        Match match = DurationPattern().Match(text.Trim());
-        if (!match.Success || !double.TryParse(match.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
-        {
-            return false;
-        }
-
-        double seconds = match.Groups[2].Value switch
-        {
-            "ms" => value / 1000,
-            "m" => value * 60,
-            "h" => value * 3600,
-            _ => value,
-        };
-        if (!(seconds > 0) || seconds > TimeSpan.FromDays(30).TotalSeconds)
-        {
-            return false;
-        }
-
-        duration = TimeSpan.FromSeconds(seconds);
-        return true;
-    }
-
-    private static TimeSpan? ParseDuration(ArgumentResult result)
-    {
-        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (TryParseDuration(text, out TimeSpan duration))
-        {
-            return duration;
-        }
-
-        result.AddError($"--duration must be a positive time such as 10s, 500ms or 2m, not '{text}'");
-        return null;
-    }
-
-    private static string Text(TimeSpan duration) => duration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s";
-
-    [GeneratedRegex(@"^(\d+(?:\.\d+)?)(ms|s|m|h)?$", RegexOptions.CultureInvariant)]
-    private static partial Regex DurationPattern();
 }

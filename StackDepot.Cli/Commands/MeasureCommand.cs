@@ -23,11 +23,11 @@ internal static class MeasureCommand
         Option<int?> pid = CommonOptions.Pid("Measure this process instead of a demo workload with --workers threads");
         var workers = CommonOptions.Positive(new Option<int>("--workers") { Description = "Order workers in the demo workload (about 8 more threads run beside them)", DefaultValueFactory = _ => 192 });
         var samples = CommonOptions.Positive(new Option<int>("--samples", "-n") { Description = "Measured samples of each kind", DefaultValueFactory = _ => 20 });
-        var engine = new Option<string>("--engine")
+        Option<string> engine = CommonOptions.OneOf(new Option<string>("--engine")
         {
             Description = "clrmd: the copying engine (stop, copy, resume, unwind the copy); clrmd-suspend: attach, walk, detach",
             DefaultValueFactory = _ => "clrmd",
-        }.AcceptOnlyFromAmong("clrmd", "clrmd-suspend");
+        }, "clrmd", "clrmd-suspend");
         var heap = new Option<bool>("--async") { Description = "Time the async snapshot (heap walk) against a plain ClrMD heap walk instead (needs --pid)" };
         var command = new Command("measure", "Time the sampling pipeline against a plain ClrMD walk (see docs/benchmarks-cli.md).") { pid, workers, samples, engine, heap };
         command.Hidden = true;

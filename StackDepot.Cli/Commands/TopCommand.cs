@@ -22,20 +22,8 @@ internal static class TopCommand
     {
         var target = new TargetOptions(allowDump: false);
         var sampling = new SamplingOptions(defaultSamples: null, defaultRate: 100);
-        var refresh = new Option<double>("--refresh")
-        {
-            Description = "Seconds between two refreshes of the view (0.1 to 60)",
-            DefaultValueFactory = _ => 1.0,
-            HelpName = "SECONDS",
-        };
-        refresh.Validators.Add(result =>
-        {
-            double value = result.GetValueOrDefault<double>();
-            if (value is < 0.1 or > 60)
-            {
-                result.AddError($"--refresh must be between 0.1 and 60 seconds, not {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
-            }
-        });
+        Option<TimeSpan> refresh = CommonOptions.Time("--refresh", "Time between two refreshes of the view: 1s, 500ms; a bare number is seconds (100ms to 60s; default 1s)", "s",
+            TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(60));
         var rows = CommonOptions.Range(new Option<int>("--rows")
         {
             Description = "Methods and stacks shown",
@@ -49,7 +37,7 @@ internal static class TopCommand
         command.Add(refresh);
         command.Add(rows);
         command.SetAction(async (parse, cancellation) => (int)await RunAsync(
-            target.Read(parse), sampling.Read(parse), TimeSpan.FromSeconds(parse.GetValue(refresh)), parse.GetValue(rows), context, cancellation).ConfigureAwait(false));
+            target.Read(parse), sampling.Read(parse), CommonOptions.TimeOrDefault(parse, refresh, TimeSpan.FromSeconds(1)), parse.GetValue(rows), context, cancellation).ConfigureAwait(false));
         return command;
     }
 

@@ -64,6 +64,65 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary><c>--duration TIME</c>: a positive time as users type it (<see cref="DurationText"/>: <c>30s</c>,
+    /// <c>500ms</c>, <c>2m</c>, <c>1h</c>, or seconds); anything else is an error that names the value.</summary>
+    public static Option<TimeSpan?> Duration(string description) => new("--duration")
+    {
+        Description = description,
+        HelpName = "TIME",
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+            if (DurationText.TryParse(text, out TimeSpan duration))
+            {
+                return duration;
+            }
+
+            result.AddError($"--duration takes a time such as 30s, 500ms or 2m, not '{text}'");
+            return null;
+        },
+    };
+
+    /// <summary>
+    /// A time option (<c>--interval</c>, <c>--timeout</c>, <c>--refresh</c>) that reads times as <c>--duration</c> does
+    /// (<c>100ms</c>, <c>1.5s</c>, <c>2m</c>), and a bare number in the option's own unit, <paramref name="bareUnit"/>
+    /// (<c>ms</c> or <c>s</c>), as it always has; outside <paramref name="min"/>..<paramref name="max"/> is an error that
+    /// names the range and the value.
+    /// </summary>
+    /// <remarks>No default value is set on the option (the parser would print it as <c>00:00:10</c>): the description
+    /// says it, and the reader applies it when <c>GetResult(option)</c> is implicit.</remarks>
+    public static Option<TimeSpan> Time(string name, string description, string bareUnit, TimeSpan min, TimeSpan max)
+    {
+        string unitWord = bareUnit == "ms" ? "milliseconds" : "seconds";
+        return new Option<TimeSpan>(name)
+        {
+            Description = description,
+            HelpName = "TIME",
+            CustomParser = result =>
+            {
+                string text = result.Tokens.Count > 0 ? result.Tokens[0].Value.Trim() : string.Empty;
+                bool bare = double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double number);
+                TimeSpan time = TimeSpan.Zero;
+                if (!(bare && number == 0) && !DurationText.TryParse(bare ? text + bareUnit : text, out time))
+                {
+                    result.AddError($"{name} takes a time such as 100ms or 2s (a bare number is {unitWord}), not '{text}'");
+                    return default;
+                }
+
+                if (time < min || time > max)
+                {
+                    result.AddError($"{name} must be between {DurationText.AsTyped(min)} and {DurationText.AsTyped(max)}, not '{text}'");
+                }
+
+                return time;
+            },
+        };
+    }
+
+    /// <summary>The value of a <see cref="Time"/> option, or <paramref name="defaultValue"/> when it was not given.</summary>
+    public static TimeSpan TimeOrDefault(ParseResult parse, Option<TimeSpan> option, TimeSpan defaultValue) =>
+        parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : defaultValue;
+
     /// <summary>Accepts values from 1 up.</summary>
     public static T Positive<T>(T option)
         where T : Option<int> => Range(option, 1, int.MaxValue);

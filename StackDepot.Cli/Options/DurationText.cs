@@ -33,6 +33,20 @@ internal static class DurationText
         return duration > TimeSpan.Zero;
     }
 
+    /// <summary>A duration as a user would type it (for help texts and messages): <c>100ms</c>, <c>10s</c>, <c>1.5s</c>,
+    /// <c>2m</c>, <c>1h</c>.</summary>
+    public static string AsTyped(TimeSpan duration)
+    {
+        double seconds = duration.TotalSeconds;
+        return seconds switch
+        {
+            < 1 => duration.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms",
+            _ when seconds % 3600 == 0 => (seconds / 3600).ToString(CultureInfo.InvariantCulture) + "h",
+            _ when seconds % 60 == 0 => (seconds / 60).ToString(CultureInfo.InvariantCulture) + "m",
+            _ => seconds.ToString("0.###", CultureInfo.InvariantCulture) + "s",
+        };
+    }
+
     /// <summary>A duration for messages: <c>500 ms</c>, <c>30.0 s</c>.</summary>
     public static string Format(TimeSpan duration) => duration.TotalSeconds < 1
         ? string.Create(CultureInfo.InvariantCulture, $"{duration.TotalMilliseconds:0} ms")

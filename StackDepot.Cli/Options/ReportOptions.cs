@@ -16,16 +16,20 @@ internal sealed class ReportOptions
     private readonly ReportFormatRegistry _formats;
 
     /// <summary>Creates the options over the formats a command offers.</summary>
-    public ReportOptions(ReportFormatRegistry formats)
+    /// <param name="formats">The formats.</param>
+    /// <param name="counted">What <c>--min-count</c> counts, as its help says it: "seen at least N times" for thread
+    /// stacks, "with at least N samples" for allocation stacks.</param>
+    public ReportOptions(ReportFormatRegistry formats, string counted = "seen at least N times")
     {
         _formats = formats;
         string keepAll = string.Join(", ", formats.Where(f => f.KeepsAllStacks).Select(f => f.Name));
         Top = CommonOptions.NonNegative(new Option<int>("--top")
         {
+            // No default value here: the default depends on the format (the help says which), and is applied in Read.
             Description = $"Show the N largest stacks, 0 for all (default {DefaultTop}; all for {(keepAll.Length > 0 ? keepAll : "flame graph formats")})",
-            DefaultValueFactory = _ => DefaultTop,
             HelpName = "N",
         });
+        MinCount = CommonOptions.WholeNumber(new("--min-count") { Description = $"Show only stacks {counted}", DefaultValueFactory = _ => 0, HelpName = "N" });
         Format = CommonOptions.OneOf(new Option<string>("--format", "-f")
         {
             Description = "Output format:" + string.Concat(formats.Select(f => $"\n  {f.Name}: {f.Description}{(f.IsBinary ? " (binary)" : string.Empty)}")),
@@ -39,7 +43,7 @@ internal sealed class ReportOptions
 
     public Option<int> Top { get; }
 
-    public Option<long> MinCount { get; } = CommonOptions.WholeNumber(new("--min-count") { Description = "Show only stacks seen at least N times", DefaultValueFactory = _ => 0, HelpName = "N" });
+    public Option<long> MinCount { get; }
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -60,7 +64,7 @@ internal sealed class ReportOptions
             Formatter = formatter,
             OutputPath = parse.GetValue(Output),
             // A flame graph is wrong when stacks are cut: all stacks unless --top is given.
-            Top = topGiven || !formatter.KeepsAllStacks ? parse.GetValue(Top) : 0,
+            Top = topGiven ? parse.GetValue(Top) : formatter.KeepsAllStacks ? 0 : DefaultTop,
             MinCount = parse.GetValue(MinCount),
         };
     }

@@ -37,38 +37,21 @@ internal sealed class SamplingOptions
 
     public Option<int> Samples { get; }
 
-    public Option<int> Interval { get; } = CommonOptions.NonNegative(new Option<int>("--interval")
-    {
-        Description = "Milliseconds from one snapshot's start to the next (default 100)",
-        HelpName = "MS",
-    });
+    public Option<TimeSpan> Interval { get; } = CommonOptions.Time("--interval",
+        "From one snapshot's start to the next: 100ms, 1s; a bare number is milliseconds (default 100ms)", "ms", TimeSpan.Zero, TimeSpan.FromHours(1));
 
-    public Option<TimeSpan?> Duration { get; } = new("--duration")
-    {
-        Description = "Sample for this long (30s, 500ms, 2m), then report; with --rate (default 100) as 'py-spy record' does",
-        HelpName = "TIME",
-        CustomParser = result =>
-        {
-            string? text = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
-            if (DurationText.TryParse(text, out TimeSpan duration))
-            {
-                return duration;
-            }
-
-            result.AddError($"--duration must be a time such as 30s, 500ms or 2m, not '{text}'");
-            return null;
-        },
-    };
+    public Option<TimeSpan?> Duration { get; } =
+        CommonOptions.Duration("Sample for this long (30s, 500ms, 2m), then report; with --rate (default 100) as 'py-spy record' does");
 
     public Option<int> Rate { get; }
 
-    public Option<string> Engine { get; } = new Option<string>("--engine")
+    public Option<string> Engine { get; } = CommonOptions.OneOf(new Option<string>("--engine")
     {
         Description = "clrmd: stop threads only to copy their stacks, unwind while the target runs (ptrace); " +
                       "eventpipe: the runtime's own sample profiler over the diagnostics port (no ptrace, no root; the runtime pauses about every millisecond); " +
                       "clrmd-suspend: stop the target for the whole walk of every sample (slower; the old way)",
         DefaultValueFactory = _ => "clrmd",
-    }.AcceptOnlyFromAmong("clrmd", "eventpipe", "clrmd-suspend");
+    }, "clrmd", "eventpipe", "clrmd-suspend");
 
     public Option<int> MaxFrames { get; } = CommonOptions.Range(new Option<int>("--max-frames")
     {
@@ -88,12 +71,9 @@ internal sealed class SamplingOptions
         DefaultValueFactory = _ => "method",
     }, "method", "frame", "thread-name");
 
-    public Option<int> Timeout { get; } = CommonOptions.Positive(new Option<int>("--timeout")
-    {
-        Description = "Give up a snapshot after MS milliseconds (the target is released)",
-        DefaultValueFactory = _ => 10_000,
-        HelpName = "MS",
-    });
+    public Option<TimeSpan> Timeout { get; } = CommonOptions.Time("--timeout",
+        "Give up a snapshot after this long (the target is released): 10s, 500ms; a bare number is milliseconds (default 10s)", "ms",
+        TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
 
     /// <summary>Adds the options, and the rule that <c>--interval</c> and <c>--rate</c> exclude each other, to
     /// <paramref name="command"/>.</summary>
@@ -137,7 +117,7 @@ internal sealed class SamplingOptions
         return new SamplingSettings
         {
             Samples = samples,
-            IntervalMs = rate is { } hz ? 1000.0 / hz : intervalGiven ? parse.GetValue(Interval) : 100,
+            IntervalMs = rate is { } hz ? 1000.0 / hz : intervalGiven ? parse.GetValue(Interval).TotalMilliseconds : 100,
             Duration = duration,
             Rate = rate,
             Engine = parse.GetValue(Engine) switch
@@ -155,7 +135,7 @@ internal sealed class SamplingOptions
                 "thread-name" => Sampling.GroupBy.ThreadName,
                 _ => Sampling.GroupBy.Method,
             },
-            TimeoutMs = parse.GetValue(Timeout),
+            TimeoutMs = (int)Math.Ceiling(CommonOptions.TimeOrDefault(parse, Timeout, TimeSpan.FromSeconds(10)).TotalMilliseconds),
         };
     }
 }
