@@ -124,14 +124,15 @@ internal sealed record ThreadPoolState
         try
         {
             ClrModule core = runtime.BaseClassLibrary;
+            PoolStatics statics = Statics.GetValue(runtime, static _ => new PoolStatics());
             if (core.AppDomain is not { } domain ||
-                core.GetTypeByName("System.Threading.ThreadPool")?.GetStaticFieldByName("s_workQueue")?.ReadObject(domain) is not { IsNull: false } queue)
+                statics.WorkQueue(core)?.ReadObject(domain) is not { IsNull: false } queue)
             {
                 return null;
             }
 
             long count = GlobalQueues(queue);
-            if (core.GetTypeByName("System.Threading.ThreadPoolWorkQueue+WorkStealingQueueList")?.GetStaticFieldByName("s_queues")?.ReadObject(domain) is
+            if (statics.LocalQueues(core)?.ReadObject(domain) is
                 { IsNull: false, IsArray: true } locals)
             {
                 ClrArray array = locals.AsArray();
@@ -151,6 +152,10 @@ internal sealed record ThreadPoolState
             return null;
         }
     }
+
+    /// <summary>The pool's static fields found per runtime: a sampling run reads the pool at every snapshot of one
+    /// runtime, and a lookup by type name reads the name of every type of the core library from the target.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ClrRuntime, PoolStatics> Statics = [];
 
     /// <summary>Items in a <c>ThreadPoolWorkQueue</c>'s global queues: normal, high and low priority, and the
     /// assignable queues of large machines, each a <c>ConcurrentQueue&lt;object&gt;</c>.</summary>
@@ -215,5 +220,20 @@ internal sealed record ThreadPoolState
         head &= mask;
         tail &= mask;
         return head < tail ? tail - head : mask + 1 - head + tail;
+    }
+
+    /// <summary>The two static fields the queue count starts from, looked up once found (a miss is tried again: ClrMD's
+    /// lookups by name fail now and then in a process that has just loaded many types). A static field's storage
+    /// does not move for the life of the process.</summary>
+    private sealed class PoolStatics
+    {
+        private ClrStaticField? _workQueue;
+        private ClrStaticField? _localQueues;
+
+        public ClrStaticField? WorkQueue(ClrModule core) =>
+            _workQueue ??= core.GetTypeByName("System.Threading.ThreadPool")?.GetStaticFieldByName("s_workQueue");
+
+        public ClrStaticField? LocalQueues(ClrModule core) =>
+            _localQueues ??= core.GetTypeByName("System.Threading.ThreadPoolWorkQueue+WorkStealingQueueList")?.GetStaticFieldByName("s_queues");
     }
 }
