@@ -81,6 +81,28 @@ public sealed class NamingTests(NamesTargetFixture target) : IClassFixture<Names
     }
 
     [Fact]
+    public async Task The_eventpipe_engine_names_and_folds_frames_as_the_clrmd_engine_does()
+    {
+        // The runtime's method events name the methods; the plumbing is left out and stubs are folded all the same.
+        List<JsonStack> stacks = await StacksAsync("--engine", "eventpipe", "--samples", "2", "--interval", "50");
+        string[] frames = [.. stacks.SelectMany(s => s.Frames).Distinct()];
+        foreach (string name in new[] { Shapes + "ResumedAsync()", Shapes + "PlainAsync(int)", Shapes + "ClosureLambda()+lambda", "System.Threading.Monitor.Wait(object, int)" })
+        {
+            Assert.True(frames.Contains(name), $"no frame {name} in:\n{string.Join('\n', frames)}");
+        }
+
+        foreach (string fragment in new[] { ">d__", ">b__", "class ", "int32", "AsyncMethodBuilderCore", "AsyncStateMachineBox", "ExecutionContext.Run" })
+        {
+            Assert.DoesNotContain(frames, f => f.Contains(fragment, StringComparison.Ordinal));
+        }
+
+        JsonStack resumed = Reports.Single(stacks, Shapes + "ResumedAsync()");
+        Assert.Equal("System.Threading.ThreadPoolWorkQueue.Dispatch()", resumed.Frames[Array.IndexOf(resumed.Frames, Shapes + "ResumedAsync()") + 1]);
+        JsonStack started = Reports.Single(stacks, Shapes + "PlainAsync(int)");
+        Assert.Single(started.Frames, f => f.StartsWith(Shapes + "PlainAsync(", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Runtime_frames_show_the_plumbing_and_the_async_stub()
     {
         List<JsonStack> stacks = await StacksAsync("--runtime-frames");

@@ -189,17 +189,25 @@ internal sealed class EventPipeSource : IStackSource
         }
     }
 
-    /// <summary>Turns a thread's return addresses into method ids, innermost first, as the ClrMD walker would.</summary>
+    /// <summary>Turns a thread's return addresses into method ids, innermost first, as the ClrMD walker would (called
+    /// under the gate).</summary>
     private ThreadStack Stack(int threadId, ulong[] addresses)
     {
         var ids = new List<ulong>(Math.Min(addresses.Length, _maxFrames + 1));
         bool truncated = false;
+        var stubs = new AsyncStubFolder();
         foreach (ulong address in addresses)
         {
             ulong id = _methods.Resolve(address);
             if ((id & MethodMap.UnresolvedBit) != 0 && !_frames.RuntimeFrames)
             {
                 continue; // a stub or native code: left out, as runtime frames are
+            }
+
+            // As the ClrMD walker: the async plumbing left out, an async method's stub folded into its state machine.
+            if (!_frames.RuntimeFrames && _methods.Method(id, _frames.Namer) is { } method && (method.IsPlumbing || stubs.Folds(method)))
+            {
+                continue;
             }
 
             if (ids.Count == _maxFrames)
