@@ -6,7 +6,7 @@ namespace StackDepot.Cli.Tests.Target;
 
 /// <summary>
 /// The ground truth of the async tests (argument <c>async</c>): suspended async methods that sit on no thread, threads
-/// blocked synchronously on tasks, and a <see cref="Monitor"/> with an owner and a waiter. The counts are constants
+/// blocked synchronously on tasks, a <see cref="Monitor"/> and a <see cref="Lock"/>, each with an owner and a waiter. The counts are constants
 /// the tests compare with; everything is released by <see cref="Release"/>.
 /// </summary>
 internal sealed class AsyncScenario
@@ -95,6 +95,11 @@ internal sealed class AsyncScenario
         _threads.Add(Program.Start(Ledger.Hold, "ledger-owner"));
         Ledger.Held.Wait();
         _threads.Add(Program.Start(Ledger.Post, "ledger-clerk"));
+
+        // The same with a System.Threading.Lock, whose owner is a field of the lock, not a sync block.
+        _threads.Add(Program.Start(Vault.Hold, "vault-owner"));
+        Vault.Held.Wait();
+        _threads.Add(Program.Start(Vault.Open, "vault-clerk"));
     }
 
     /// <summary>
@@ -171,6 +176,7 @@ internal sealed class AsyncScenario
         AuditChain.LedgerReady.TrySetResult(1);
         ManifestChain.Manifest.TrySetResult(7);
         Ledger.Release.Set();
+        Vault.Release.Set();
         foreach (Socket socket in _sockets)
         {
             socket.Dispose();
@@ -316,6 +322,36 @@ internal static class Ledger
         lock (Books)
         {
             GC.KeepAlive(Books);
+        }
+    }
+}
+
+/// <summary>One thread holds the vault's <see cref="Lock"/> (and waits for the release event); the clerk waits to enter it.</summary>
+internal static class Vault
+{
+    public static readonly ManualResetEventSlim Held = new();
+    public static readonly ManualResetEventSlim Release = new();
+    private static readonly Lock Door = new();
+
+    /// <summary>How often the vault was opened (written only under <see cref="Door"/>).</summary>
+    public static int Opened { get; private set; }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Hold()
+    {
+        lock (Door)
+        {
+            Held.Set();
+            Release.Wait();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Open()
+    {
+        lock (Door)
+        {
+            Opened++;
         }
     }
 }

@@ -31,7 +31,7 @@ public sealed class AsyncCliTests(AsyncTargetFixture fixture) : IAsyncLifetime
         JsonElement properties = root.GetProperty("properties");
         Assert.Matches(@"^\d+(\.\d)? ms \(attach to detach\)$", properties.GetProperty("target stopped").GetString());
         Assert.Equal(AsyncScenarioCounts.ThreadPool, properties.GetProperty("thread pool").GetString());
-        Assert.Equal("7 waiting on a task (sync-over-async), 1 on a lock", properties.GetProperty("blocked threads").GetString());
+        Assert.Equal("7 waiting on a task (sync-over-async), 2 on a lock", properties.GetProperty("blocked threads").GetString());
         Assert.StartsWith("Async stacks of StackDepot.Cli.Tests.Target (pid ", root.GetProperty("title").GetString());
         Assert.False(properties.TryGetProperty("damaged heap", out _));
 
@@ -229,7 +229,7 @@ public sealed class AsyncCliTests(AsyncTargetFixture fixture) : IAsyncLifetime
         (JsonElement root, List<SeenStack> stacks) = await JsonAsync("stacks", "--pid", Pid, "--format", "json");
         AssertLockOwner(stacks, fixture.Target.ThreadIdsByName());
         JsonElement properties = root.GetProperty("properties");
-        Assert.Equal("1 thread", properties.GetProperty("blocked on locks").GetString());
+        Assert.Equal("2 threads", properties.GetProperty("blocked on locks").GetString());
         Assert.Equal(AsyncScenarioCounts.ThreadPool, properties.GetProperty("thread pool").GetString());
     }
 
@@ -316,6 +316,13 @@ public sealed class AsyncCliTests(AsyncTargetFixture fixture) : IAsyncLifetime
         SeenStack owner = Assert.Single(stacks, s => s.Threads.SequenceEqual([tids["ledger-owner"]]));
         Assert.Equal("[holds Monitor of System.Object, 1 thread waits]", owner.Frames[0]);
         Assert.Contains(Target + "Ledger.Hold()", owner.Frames);
+
+        SeenStack vaultClerk = Assert.Single(stacks, s => s.Threads.SequenceEqual([tids["vault-clerk"]]));
+        Assert.Equal($"[blocked on Lock of System.Threading.Lock, held by thread {tids["vault-owner"]}]", vaultClerk.Frames[0]);
+        Reports.AssertInOrder(vaultClerk.Frames, "System.Threading.Lock.Enter", Target + "Vault.Open()");
+        SeenStack vaultOwner = Assert.Single(stacks, s => s.Threads.SequenceEqual([tids["vault-owner"]]));
+        Assert.Equal("[holds Lock of System.Threading.Lock, 1 thread waits]", vaultOwner.Frames[0]);
+        Assert.Contains(Target + "Vault.Hold()", vaultOwner.Frames);
     }
 
     private static void AssertJoined(List<SeenStack> stacks, string[] chain, string threadFrame, IEnumerable<int> threads)

@@ -66,16 +66,22 @@ public sealed class AsyncEngineTests(AsyncTargetFixture fixture, ITestOutputHelp
     }
 
     [Fact]
-    public void The_thread_waiting_for_a_Monitor_names_its_owner()
+    public void The_threads_waiting_for_a_Monitor_and_a_Lock_name_their_owners()
     {
         AsyncRun run = Analyze(DataTarget.AttachToProcess(fixture.Pid, suspend: true));
         Dictionary<string, int> tids = fixture.Target.ThreadIdsByName();
 
-        (int waiter, LockWait wait) = Assert.Single(run.Analysis.Waits.LockWaits);
-        Assert.Equal(tids["ledger-clerk"], waiter);
-        Assert.Equal("Monitor", wait.LockKind);
-        Assert.Equal("System.Object", wait.ObjectType);
-        Assert.Equal(tids["ledger-owner"], wait.OwnerThreadId);
+        Assert.Equal(2, run.Analysis.Waits.LockWaits.Count);
+        LockWait monitor = run.Analysis.Waits.LockWaits[tids["ledger-clerk"]];
+        Assert.Equal("Monitor", monitor.LockKind);
+        Assert.Equal("System.Object", monitor.ObjectType);
+        Assert.Equal(tids["ledger-owner"], monitor.OwnerThreadId);
+
+        // A System.Threading.Lock keeps its owner's managed thread id in a field: mapped to the OS thread id.
+        LockWait door = run.Analysis.Waits.LockWaits[tids["vault-clerk"]];
+        Assert.Equal("Lock", door.LockKind);
+        Assert.Equal("System.Threading.Lock", door.ObjectType);
+        Assert.Equal(tids["vault-owner"], door.OwnerThreadId);
     }
 
     [Fact]

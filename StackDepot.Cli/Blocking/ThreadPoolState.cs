@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Diagnostics.Runtime;
 
@@ -40,6 +41,27 @@ internal sealed record ThreadPoolState
     public static ThreadPoolState? Read(ClrRuntime runtime, ThreadPoolObjects? objects = null)
     {
         ArgumentNullException.ThrowIfNull(runtime);
+        long? queued = objects is { WorkQueue: not 0 } ? QueuedWorkItems(runtime.Heap, objects) : QueuedWorkItems(runtime);
+
+        // The pool object through its static field, found once per runtime: ClrMD's runtime.ThreadPool looks three
+        // types up by name every time it is asked (10 ms of a 20 ms sample on a 20-thread target).
+        PoolStatics statics = StaticsOf(runtime);
+        if (PortablePool(runtime, statics) is { IsNull: false } portable && FromPoolObject(portable, queued) is { } state)
+        {
+            return state;
+        }
+
+        if (objects is { Pool: not 0 })
+        {
+            return FromPoolObject(runtime.Heap.GetObject(objects.Pool), queued);
+        }
+
+        // ClrMD's reading (the runtime's own data where there is no managed pool object), at most once a second.
+        return statics.ClrMdReading(() => FromClrMd(runtime)) is { } read ? read with { Queued = queued } : null;
+    }
+
+    private static ThreadPoolState? FromClrMd(ClrRuntime runtime)
+    {
         ClrThreadPool? pool;
         try
         {
@@ -50,21 +72,16 @@ internal sealed record ThreadPoolState
             pool = null;
         }
 
-        long? queued = objects is { WorkQueue: not 0 } ? QueuedWorkItems(runtime.Heap, objects) : QueuedWorkItems(runtime);
-        if (pool is { UsingWindowsThreadPool: false })
-        {
-            return new ThreadPoolState
+        return pool is { UsingWindowsThreadPool: false }
+            ? new ThreadPoolState
             {
                 Running = pool.ActiveWorkerThreads,
                 Idle = pool.IdleWorkerThreads,
                 Retired = pool.RetiredWorkerThreads,
                 Min = pool.MinThreads,
                 Max = pool.MaxThreads,
-                Queued = queued,
-            };
-        }
-
-        return objects is { Pool: not 0 } ? FromPoolObject(runtime.Heap.GetObject(objects.Pool), queued) : null;
+            }
+            : null;
     }
 
     /// <summary>
@@ -124,15 +141,15 @@ internal sealed record ThreadPoolState
         try
         {
             ClrModule core = runtime.BaseClassLibrary;
-            PoolStatics statics = Statics.GetValue(runtime, static _ => new PoolStatics());
+            PoolStatics statics = StaticsOf(runtime);
             if (core.AppDomain is not { } domain ||
-                statics.WorkQueue(core)?.ReadObject(domain) is not { IsNull: false } queue)
+                statics.Field(core, "System.Threading.ThreadPool", "s_workQueue")?.ReadObject(domain) is not { IsNull: false } queue)
             {
                 return null;
             }
 
             long count = GlobalQueues(queue);
-            if (statics.LocalQueues(core)?.ReadObject(domain) is
+            if (statics.Field(core, "System.Threading.ThreadPoolWorkQueue+WorkStealingQueueList", "s_queues")?.ReadObject(domain) is
                 { IsNull: false, IsArray: true } locals)
             {
                 ClrArray array = locals.AsArray();
@@ -157,8 +174,30 @@ internal sealed record ThreadPoolState
     /// runtime, and a lookup by type name reads the name of every type of the core library from the target.</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ClrRuntime, PoolStatics> Statics = [];
 
-    /// <summary>Items in a <c>ThreadPoolWorkQueue</c>'s global queues: normal, high and low priority, and the
-    /// assignable queues of large machines, each a <c>ConcurrentQueue&lt;object&gt;</c>.</summary>
+    private static PoolStatics StaticsOf(ClrRuntime runtime) => Statics.GetValue(runtime, static _ => new PoolStatics());
+
+    /// <summary><c>PortableThreadPool.ThreadPoolInstance</c>, unless the process runs the Windows thread pool or the
+    /// field is not found (the type is loaded when the pool is first used).</summary>
+    private static ClrObject? PortablePool(ClrRuntime runtime, PoolStatics statics)
+    {
+        try
+        {
+            ClrModule core = runtime.BaseClassLibrary;
+            if (core.AppDomain is not { } domain ||
+                statics.Field(core, "System.Threading.PortableThreadPool", "ThreadPoolInstance") is not { } field ||
+                statics.Field(core, "System.Threading.ThreadPool", "s_useWindowsThreadPool")?.Read<bool>(domain) == true)
+            {
+                return null;
+            }
+
+            return field.ReadObject(domain);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or ClrDiagnosticsException or IOException)
+        {
+            return null;
+        }
+    }
+
     private static long GlobalQueues(ClrObject queue)
     {
         long count = 0;
@@ -222,18 +261,49 @@ internal sealed record ThreadPoolState
         return head < tail ? tail - head : mask + 1 - head + tail;
     }
 
-    /// <summary>The two static fields the queue count starts from, looked up once found (a miss is tried again: ClrMD's
-    /// lookups by name fail now and then in a process that has just loaded many types). A static field's storage
-    /// does not move for the life of the process.</summary>
+    /// <summary>
+    /// The static fields the pool's state starts from, per runtime. A field found is kept (a static field's storage does
+    /// not move for the life of the process); one not found is sought again, but at most once a second: a miss reads
+    /// every loaded type's name (3 ms to 50 ms), and the type may yet be loaded (the pool is made on first use), or
+    /// ClrMD's lookup by name may have missed it (it does now and then in a process that has just loaded many types).
+    /// </summary>
     private sealed class PoolStatics
     {
-        private ClrStaticField? _workQueue;
-        private ClrStaticField? _localQueues;
+        private static readonly TimeSpan SeekAgainAfter = TimeSpan.FromSeconds(1);
 
-        public ClrStaticField? WorkQueue(ClrModule core) =>
-            _workQueue ??= core.GetTypeByName("System.Threading.ThreadPool")?.GetStaticFieldByName("s_workQueue");
+        private readonly Dictionary<(string Type, string Field), (ClrStaticField? Field, long SoughtAt)> _fields = [];
+        private (ThreadPoolState? State, long ReadAt)? _clrMd;
 
-        public ClrStaticField? LocalQueues(ClrModule core) =>
-            _localQueues ??= core.GetTypeByName("System.Threading.ThreadPoolWorkQueue+WorkStealingQueueList")?.GetStaticFieldByName("s_queues");
+        public ClrStaticField? Field(ClrModule core, string type, string field)
+        {
+            lock (_fields)
+            {
+                long now = Stopwatch.GetTimestamp();
+                if (_fields.TryGetValue((type, field), out (ClrStaticField? Field, long SoughtAt) known) &&
+                    (known.Field is not null || Stopwatch.GetElapsedTime(known.SoughtAt, now) < SeekAgainAfter))
+                {
+                    return known.Field;
+                }
+
+                ClrStaticField? found = core.GetTypeByName(type)?.GetStaticFieldByName(field);
+                _fields[(type, field)] = (found, now);
+                return found;
+            }
+        }
+
+        /// <summary>ClrMD's reading of the pool, taken again only once a second has passed since the last one.</summary>
+        public ThreadPoolState? ClrMdReading(Func<ThreadPoolState?> read)
+        {
+            lock (_fields)
+            {
+                long now = Stopwatch.GetTimestamp();
+                if (_clrMd is not { } last || Stopwatch.GetElapsedTime(last.ReadAt, now) >= SeekAgainAfter)
+                {
+                    _clrMd = (read(), now);
+                }
+
+                return _clrMd.Value.State;
+            }
+        }
     }
 }

@@ -117,8 +117,13 @@ internal sealed class ThreadWaits
             else if (owner == "System.Threading.Lock" && obj.Type?.Name == "System.Threading.Lock" && !LockWaits.ContainsKey(self) &&
                      obj.Type.GetFieldByName("_owningThreadId") is { } owningField)
             {
-                int managed = unchecked((int)owningField.Read<uint>(obj.Address, interior: false));
-                if (managed != 0 && osIdByManagedId.TryGetValue(managed, out int holder) && holder != self)
+                // The owner's id as the runtime's Lock.ThreadId took it: the OS thread id where the platform gives one
+                // (.NET 9 and later on Linux), the managed thread id on runtimes that store that.
+                int owning = unchecked((int)owningField.Read<uint>(obj.Address, interior: false));
+                int holder = owning == 0 ? 0
+                    : osIdByAddress.ContainsValue(owning) ? owning
+                    : osIdByManagedId.GetValueOrDefault(owning);
+                if (holder != 0 && holder != self)
                 {
                     LockWaits[self] = new LockWait("Lock", "System.Threading.Lock", obj.Address, holder);
                 }
