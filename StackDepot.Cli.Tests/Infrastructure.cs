@@ -59,6 +59,13 @@ internal static class Cli
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// A wrapper for runs a test interrupts with SIGINT: the signal's default handling, restored. A shell starts its
+    /// background jobs (<c>cmd &amp;</c> without job control: a CI script, <c>nohup</c>) with SIGINT ignored, children
+    /// inherit that, and the .NET runtime leaves a signal ignored at start ignored: Ctrl-C would never reach the CLI.
+    /// </summary>
+    public static readonly string[] WithDefaultSigint = ["env", "--default-signal=INT"];
+
     public static Task<CliResult> RunAsync(params string[] args) => RunAsync(args, wrapper: null);
 
     /// <summary>Runs the CLI, optionally under a wrapper command (for example <c>setpriv</c> to drop privileges), from

@@ -22,7 +22,7 @@ internal sealed class SamplingRun
     {
         var sampled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Process? cli = null;
-        Task<CliResult> run = Tests.Cli.RunAsync(args, wrapper: null, started: p =>
+        Task<CliResult> run = Tests.Cli.RunAsync(args, Tests.Cli.WithDefaultSigint, started: p =>
         {
             cli = p;
             p.ErrorDataReceived += (_, e) =>

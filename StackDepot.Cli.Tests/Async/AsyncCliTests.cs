@@ -199,7 +199,7 @@ public sealed class AsyncCliTests(AsyncTargetFixture fixture) : IAsyncLifetime
         using TargetProcess large = await TargetProcess.StartAsync(["async", "1", "7000000"]);
         string pid = large.Pid.ToString(CultureInfo.InvariantCulture);
         System.Diagnostics.Process? cli = null;
-        Task<CliResult> run = Cli.RunAsync(["stacks", "--pid", pid, "--async", "-q"], wrapper: null, started: p => cli = p);
+        Task<CliResult> run = Cli.RunAsync(["stacks", "--pid", pid, "--async", "-q"], Cli.WithDefaultSigint, started: p => cli = p);
 
         // The target is stopped (ptrace: "t (tracing stop)") once the CLI has attached and walks its heap.
         await WaitUntilAsync(() => File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("State:", StringComparison.Ordinal)).Contains("tracing stop", StringComparison.Ordinal),
@@ -310,19 +310,19 @@ public sealed class AsyncCliTests(AsyncTargetFixture fixture) : IAsyncLifetime
 
     private static void AssertLockOwner(List<SeenStack> stacks, Dictionary<string, int> tids)
     {
-        SeenStack clerk = Assert.Single(stacks, s => s.Threads.SequenceEqual([tids["ledger-clerk"]]));
-        Assert.Equal($"[blocked on Monitor of System.Object, held by thread {tids["ledger-owner"]}]", clerk.Frames[0]);
-        Reports.AssertInOrder(clerk.Frames, "System.Threading.Monitor.Enter", Target + "Ledger.Post()");
-        SeenStack owner = Assert.Single(stacks, s => s.Threads.SequenceEqual([tids["ledger-owner"]]));
-        Assert.Equal("[holds Monitor of System.Object, 1 thread waits]", owner.Frames[0]);
-        Assert.Contains(Target + "Ledger.Hold()", owner.Frames);
+        AssertLockPair(stacks, "Monitor of System.Object", "System.Threading.Monitor.Enter", tids["ledger-clerk"], "Ledger.Post()", tids["ledger-owner"], "Ledger.Hold()");
+        AssertLockPair(stacks, "Lock of System.Threading.Lock", "System.Threading.Lock.Enter", tids["vault-clerk"], "Vault.Open()", tids["vault-owner"], "Vault.Hold()");
+    }
 
-        SeenStack vaultClerk = Assert.Single(stacks, s => s.Threads.SequenceEqual([tids["vault-clerk"]]));
-        Assert.Equal($"[blocked on Lock of System.Threading.Lock, held by thread {tids["vault-owner"]}]", vaultClerk.Frames[0]);
-        Reports.AssertInOrder(vaultClerk.Frames, "System.Threading.Lock.Enter", Target + "Vault.Open()");
-        SeenStack vaultOwner = Assert.Single(stacks, s => s.Threads.SequenceEqual([tids["vault-owner"]]));
-        Assert.Equal("[holds Lock of System.Threading.Lock, 1 thread waits]", vaultOwner.Frames[0]);
-        Assert.Contains(Target + "Vault.Hold()", vaultOwner.Frames);
+    /// <summary>The waiter's innermost frame names the lock and its holder; the holder's says how many wait.</summary>
+    private static void AssertLockPair(List<SeenStack> stacks, string kindAndType, string enterFrame, int waiter, string waiterMethod, int holder, string holderMethod)
+    {
+        SeenStack waiting = Assert.Single(stacks, s => s.Threads.SequenceEqual([waiter]));
+        Assert.Equal($"[blocked on {kindAndType}, held by thread {holder}]", waiting.Frames[0]);
+        Reports.AssertInOrder(waiting.Frames, enterFrame, Target + waiterMethod);
+        SeenStack holding = Assert.Single(stacks, s => s.Threads.SequenceEqual([holder]));
+        Assert.Equal($"[holds {kindAndType}, 1 thread waits]", holding.Frames[0]);
+        Assert.Contains(Target + holderMethod, holding.Frames);
     }
 
     private static void AssertJoined(List<SeenStack> stacks, string[] chain, string threadFrame, IEnumerable<int> threads)
