@@ -16,8 +16,10 @@ namespace StackDepot.Cli.Async;
 /// <param name="log">Where the stop time is logged (debug).</param>
 /// <param name="typeLookupWorks">Whether ClrMD can look up types by name in an attachment (tests replace it to
 /// force attaching again); by default, whether it finds <c>System.Threading.Tasks.Task</c>.</param>
+/// <param name="beforeHeapWalk">Called with the GC heap's committed bytes once the target is attached and before its
+/// heap is walked (while a live target is stopped: a warning then comes before the wait, not after it).</param>
 internal sealed class AsyncSource(int? pid, string? dumpPath, StackWalker? walker, AsyncFrameTable frames, ILogger log,
-    Func<ClrRuntime, bool>? typeLookupWorks = null)
+    Func<ClrRuntime, bool>? typeLookupWorks = null, Action<ulong>? beforeHeapWalk = null)
 {
     private readonly Func<ClrRuntime, bool> _typeLookupWorks = typeLookupWorks ?? (runtime => runtime.BaseClassLibrary.GetTypeByName("System.Threading.Tasks.Task") is not null);
 
@@ -87,6 +89,7 @@ internal sealed class AsyncSource(int? pid, string? dumpPath, StackWalker? walke
                     return null;
                 }
 
+                beforeHeapWalk?.Invoke(AsyncHeapWalker.HeapBytes(runtime));
                 threads = walker?.Walk(runtime, clock, budget, cancellation);
                 analysis = AsyncAnalysis.Read(runtime, frames, () => StackWalker.Check(clock, budget, cancellation));
             }

@@ -34,7 +34,8 @@ internal static class AsyncStacks
 
         using var threadFrames = new ClrFrameTable(sampling.GroupBy == GroupBy.Frame ? GroupBy.Frame : GroupBy.Method, sampling.RuntimeFrames, sampling.RawNames, target.FileSystemRoot);
         using var asyncFrames = new AsyncFrameTable(sampling.RawNames, target.FileSystemRoot);
-        var source = new AsyncSource(target.Pid, target.DumpPath, both ? new StackWalker(threadFrames, sampling.MaxFrames) : null, asyncFrames, context.Log);
+        var source = new AsyncSource(target.Pid, target.DumpPath, both ? new StackWalker(threadFrames, sampling.MaxFrames) : null, asyncFrames, context.Log,
+            beforeHeapWalk: heapBytes => WarnOfLargeHeap(context, target.Pid, heapBytes));
         DateTimeOffset started = DateTimeOffset.UtcNow;
         AsyncSnapshot snapshot = await SampleProgress.RunAsync(context.Console, SamplingPlan.Once, settings.Quiet, progress =>
         {
@@ -44,14 +45,6 @@ internal static class AsyncStacks
             return Task.FromResult(taken);
         }).ConfigureAwait(false);
         AsyncAnalysis analysis = snapshot.Analysis;
-        if (target.Pid is { } pid && analysis.HeapBytes >= LargeHeapBytes)
-        {
-            context.Log.Warning(
-                "The GC heap is {Heap}: walking it stopped process {Pid} for {Ms:0} ms. For a heap this large, take a heap dump (stackdepot dump --pid {Pid} --type heap -o FILE) " +
-                "and read it with stacks --dump FILE --async: the process is stopped only while the dump is written",
-                Bytes(analysis.HeapBytes), pid, snapshot.Frozen.TotalMilliseconds, pid);
-        }
-
         using var depot = new Depot(new DepotOptions { MaxFrames = sampling.MaxFrames, Name = "stackdepot-cli" });
         var builder = new StackReportBuilder(depot, [both ? ReportValueType.ThreadsAndTasks : ReportValueType.Tasks],
             id => AsyncFrameTable.Owns(id) ? asyncFrames.Get(id) : threadFrames.Get(id));
@@ -88,6 +81,19 @@ internal static class AsyncStacks
         context.Log.Debug("{Chains} logical stacks in {Ms:0.0} ms, depot: {Stats}", logical.Added, logical.Elapsed.TotalMilliseconds, depot.GetStats());
         output.WriteReport(report, settings.Report.Formatter);
         return ExitCode.Success;
+    }
+
+    /// <summary>Before a live heap walk: a heap from <see cref="LargeHeapBytes"/> on keeps the process stopped for
+    /// seconds; say so while it can still be interrupted, and what to do instead.</summary>
+    private static void WarnOfLargeHeap(CliContext context, int? pid, ulong heapBytes)
+    {
+        if (pid is not null && heapBytes >= LargeHeapBytes)
+        {
+            context.Log.Warning(
+                "The GC heap is {Heap}: process {Pid} stays stopped while it is walked, for seconds at this size (Ctrl-C releases it). For a heap this large, " +
+                "take a heap dump (stackdepot dump --pid {Pid} --type heap -o FILE) and read it with stacks --dump FILE --async: the process is stopped only while the dump is written",
+                Bytes(heapBytes), pid, pid);
+        }
     }
 
     private static AsyncSnapshot Capture(AsyncSource source, SamplingSettings sampling, StacksTarget target, CancellationToken cancellation)
