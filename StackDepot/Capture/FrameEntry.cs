@@ -13,7 +13,8 @@ internal sealed class FrameEntry(
     WeakReference<object>? owner,
     string? recordedName,
     string? recordedModule,
-    bool hidden)
+    bool hidden,
+    FrameRole role = default)
 {
     /// <summary>The frame id.</summary>
     public ulong Id { get; } = id;
@@ -45,6 +46,10 @@ internal sealed class FrameEntry(
     /// <summary>The method or its declaring type carries <see cref="System.Diagnostics.StackTraceHiddenAttribute"/>:
     /// trackers leave such frames out at the top of the stacks they capture.</summary>
     public bool Hidden { get; } = hidden;
+
+    /// <summary>What the frame is to the async machinery: plumbing, an async method's stub or a state machine's
+    /// <c>MoveNext</c> (see <see cref="StackCapture.FoldRuntimeFrames"/>).</summary>
+    public FrameRole Role { get; } = role;
 
     /// <summary>True when <paramref name="method"/> is the live collectible method this entry was created for.</summary>
     public bool IsSameCollectibleMethod(MethodBase? method) =>

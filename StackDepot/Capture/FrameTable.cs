@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Reflection.Emit;
 using System.Runtime.CompilerServices;
+using StackDepot.Naming;
 
 namespace StackDepot.Capture;
 
@@ -86,6 +87,7 @@ internal static class FrameTable
         string? recordedModule = null;
         nint typeHandle = 0;
         bool hidden = false;
+        FrameRole role = default;
         if (key.Method == 0)
         {
             kind = FrameKind.Opaque;
@@ -103,6 +105,7 @@ internal static class FrameTable
 
             typeHandle = declaringType is null ? 0 : declaringType.TypeHandle.Value;
             hidden = IsStackTraceHidden(method);
+            role = RoleOf(method);
         }
 
         lock (s_insertLock)
@@ -123,7 +126,7 @@ internal static class FrameTable
             }
 
             var entry = new FrameEntry((ulong)count + 1, key.Method, typeHandle, ilOffset, nativeOffset, kind, owner,
-                recordedName, recordedModule, hidden);
+                recordedName, recordedModule, hidden, role);
             Append(count, entry);
             s_map[key] = entry; // replaces a stale entry of an unloaded method with the same handle
             return entry;
@@ -141,6 +144,29 @@ internal static class FrameTable
             return 0; // a method without a runtime handle (emitted, not yet baked): an opaque frame
         }
     }
+
+    /// <summary>The frame's part in the async machinery (reflection once per distinct frame, outside the lock).</summary>
+    private static FrameRole RoleOf(MethodBase method)
+    {
+        try
+        {
+            Type? type = method.DeclaringType;
+            bool plumbing = type is not null && PlumbingFrames.IsPlumbing(PlumbingFrames.KeyOf(type), method.Name);
+            nint stubOf = method.GetCustomAttribute<AsyncStateMachineAttribute>(inherit: false)?.StateMachineType is { } machine
+                ? Definition(machine).TypeHandle.Value
+                : 0;
+            nint moveNextOf = type is not null && method.Name == "MoveNext" && typeof(IAsyncStateMachine).IsAssignableFrom(type)
+                ? Definition(type).TypeHandle.Value
+                : 0;
+            return new FrameRole(plumbing, stubOf, moveNextOf);
+        }
+        catch (Exception e) when (e is TypeLoadException or FileNotFoundException or FileLoadException or BadImageFormatException or NotSupportedException)
+        {
+            return default; // a type that cannot load plays no part: the frame is kept
+        }
+    }
+
+    private static Type Definition(Type type) => type.IsGenericType && !type.IsGenericTypeDefinition ? type.GetGenericTypeDefinition() : type;
 
     private static bool IsStackTraceHidden(MethodBase method)
     {

@@ -142,6 +142,33 @@ public static class StackCapture
         return Convert(trace, destination, first + skipFrames);
     }
 
+    /// <summary>
+    /// Leaves the runtime's async and task plumbing out of a captured stack, in place, as the reports of the CLI do by
+    /// default: the plumbing frames (<see cref="Naming.PlumbingFrames"/>), and an async method's stub where it stands
+    /// right outside the state machine it started (with the builder's <c>Start</c> gone they would read as the same
+    /// method twice). Exception stack traces show async calls the same way.
+    /// </summary>
+    /// <param name="frames">Frame ids from this process, innermost first.</param>
+    /// <returns>How many frames are left (at the start of <paramref name="frames"/>).</returns>
+    internal static int FoldRuntimeFrames(Span<ulong> frames)
+    {
+        int kept = 0;
+        nint lastMoveNextOf = 0;
+        foreach (ulong id in frames)
+        {
+            FrameRole role = FrameTable.TryGet(id, out FrameEntry? entry) ? entry.Role : default;
+            if (role.IsPlumbing || (role.StubOf != 0 && role.StubOf == lastMoveNextOf))
+            {
+                continue;
+            }
+
+            frames[kept++] = id;
+            lastMoveNextOf = role.MoveNextOf;
+        }
+
+        return kept;
+    }
+
     private static bool IsDeclaredBy(System.Reflection.MethodBase? method, Type boundary)
     {
         for (Type? type = method?.DeclaringType; type is not null; type = type.DeclaringType)

@@ -48,6 +48,7 @@ public sealed class AllocationSampler : IDisposable
     private readonly long _rate;
     private readonly int _maxFrames;
     private readonly int _skipFrames;
+    private readonly bool _runtimeFrames;
     private readonly ulong _seed;
     private readonly int _slot;
     private readonly object _lock = new();
@@ -82,6 +83,7 @@ public sealed class AllocationSampler : IDisposable
         _rate = options.SamplingRate;
         _maxFrames = Math.Min(options.MaxFrames, depot.MaxFrames);
         _skipFrames = options.SkipFrames;
+        _runtimeFrames = options.RuntimeFrames;
         _seed = options.Seed is int seed ? (ulong)(uint)seed * 0x9E3779B97F4A7C15UL + 0x5DEECE66DUL : RandomSeed();
         Name = options.Name;
         _slot = SlotIndices.Rent();
@@ -377,6 +379,11 @@ public sealed class AllocationSampler : IDisposable
     {
         Span<ulong> frames = stackalloc ulong[_maxFrames];
         int count = StackCapture.CaptureBelow(frames, typeof(AllocationSampler), _skipFrames);
+        if (!_runtimeFrames)
+        {
+            count = StackCapture.FoldRuntimeFrames(frames[..count]);
+        }
+
         StackHandle handle;
         try
         {

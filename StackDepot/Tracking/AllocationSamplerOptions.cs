@@ -30,6 +30,14 @@ public sealed class AllocationSamplerOptions
     /// </summary>
     public int SkipFrames { get; set; }
 
+    /// <summary>
+    /// Keep the runtime's async and task plumbing in the sampled stacks (default false): <c>AsyncMethodBuilderCore.Start</c>,
+    /// <c>ExecutionContext.RunInternal</c>, the state machine boxes and the like, and an async method's stub beside
+    /// its state machine. Left out, an async call chain reads as it was written, caller above callee, as in exception
+    /// stack traces and the CLI's reports (whose <c>--runtime-frames</c> is this option).
+    /// </summary>
+    public bool RuntimeFrames { get; set; }
+
     /// <summary>A name for this sampler, used as the <c>sampler</c> tag of its metrics and in report titles.</summary>
     public string Name { get; set; } = "default";
 }

@@ -51,6 +51,7 @@ public sealed class LeakTracker : IDisposable
     private readonly Depot _depot;
     private readonly int _maxFrames;
     private readonly int _skipFrames;
+    private readonly bool _runtimeFrames;
     private readonly ConditionalWeakTable<object, Sentinel>[] _shards = new ConditionalWeakTable<object, Sentinel>[ShardCount];
     private readonly Lock[] _shardLocks = new Lock[ShardCount];
     private readonly ConcurrentDictionary<StackHandle, Site> _sites = new();
@@ -80,6 +81,7 @@ public sealed class LeakTracker : IDisposable
         _depot = depot;
         _maxFrames = Math.Min(options.MaxFrames, depot.MaxFrames);
         _skipFrames = options.SkipFrames;
+        _runtimeFrames = options.RuntimeFrames;
         Name = options.Name;
         for (int i = 0; i < ShardCount; i++)
         {
@@ -113,6 +115,11 @@ public sealed class LeakTracker : IDisposable
 
         Span<ulong> frames = stackalloc ulong[_maxFrames];
         int count = StackCapture.CaptureBelow(frames, typeof(LeakTracker), _skipFrames);
+        if (!_runtimeFrames)
+        {
+            count = StackCapture.FoldRuntimeFrames(frames[..count]);
+        }
+
         StackHandle handle = count == 0 ? StackHandle.None : _depot.Save(frames[..count], SaveFlags.Get);
         Site site = handle.IsNone ? _unstored : SiteFor(handle, frames[..count]);
         var sentinel = new Sentinel(this, site, handle);
