@@ -77,7 +77,7 @@ public sealed class AsyncEngineTests(AsyncTargetFixture fixture, ITestOutputHelp
         Assert.Equal("System.Object", monitor.ObjectType);
         Assert.Equal(tids["ledger-owner"], monitor.OwnerThreadId);
 
-        // A System.Threading.Lock keeps its owner's managed thread id in a field: mapped to the OS thread id.
+        // A System.Threading.Lock keeps its owner's id in a field (the OS thread id on .NET 10 on Linux), not a sync block.
         LockWait door = run.Analysis.Waits.LockWaits[tids["vault-clerk"]];
         Assert.Equal("Lock", door.LockKind);
         Assert.Equal("System.Threading.Lock", door.ObjectType);

@@ -48,7 +48,7 @@ internal sealed class FrameEntry(
     public bool Hidden { get; } = hidden;
 
     /// <summary>What the frame is to the async machinery: plumbing, an async method's stub or a state machine's
-    /// <c>MoveNext</c> (see <see cref="StackCapture.FoldRuntimeFrames"/>).</summary>
+    /// <c>MoveNext</c> (see <see cref="StackCapture.CaptureBelow"/>).</summary>
     public FrameRole Role { get; } = role;
 
     /// <summary>True when <paramref name="method"/> is the live collectible method this entry was created for.</summary>

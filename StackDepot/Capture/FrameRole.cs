@@ -3,7 +3,7 @@ namespace StackDepot.Capture;
 /// <summary>
 /// What an interned frame is to the async machinery, found once when the frame is first seen, so that the trackers can
 /// leave the runtime's plumbing out of the stacks they capture without naming any frame
-/// (<see cref="StackCapture.FoldRuntimeFrames"/>).
+/// (<see cref="StackCapture.CaptureBelow"/>).
 /// </summary>
 /// <param name="IsPlumbing">The method is on the list of the runtime's async and task plumbing
 /// (<see cref="Naming.PlumbingFrames"/>).</param>

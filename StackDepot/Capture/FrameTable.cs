@@ -151,7 +151,7 @@ internal static class FrameTable
         try
         {
             Type? type = method.DeclaringType;
-            bool plumbing = type is not null && PlumbingFrames.IsPlumbing(PlumbingFrames.KeyOf(type), method.Name);
+            bool plumbing = PlumbingFrames.IsPlumbing(MethodNameFormatter.ToSyntax(method, readable: false));
             nint stubOf = method.GetCustomAttribute<AsyncStateMachineAttribute>(inherit: false)?.StateMachineType is { } machine
                 ? Definition(machine).TypeHandle.Value
                 : 0;

@@ -116,8 +116,15 @@ public static class StackCapture
     /// method or its type) are left out whatever their number, so the JIT inlining or tail-calling helpers cannot shift
     /// the first frame kept. Then <paramref name="skipFrames"/> more are left out.
     /// </summary>
+    /// <param name="destination">Receives the frame ids, innermost first.</param>
+    /// <param name="boundary">The tracker's type, whose frames lead the stack.</param>
+    /// <param name="skipFrames">Frames to leave out after those.</param>
+    /// <param name="foldRuntimeFrames">Leave the runtime's async and task plumbing out, as the CLI's reports do by
+    /// default: the plumbing frames (<see cref="Naming.PlumbingFrames"/>), and an async method's stub where it stands
+    /// right outside the state machine it started (with the builder's <c>Start</c> gone they would read as the same
+    /// method twice). <paramref name="destination"/> is filled with the frames kept.</param>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static int CaptureBelow(Span<ulong> destination, Type boundary, int skipFrames)
+    internal static int CaptureBelow(Span<ulong> destination, Type boundary, int skipFrames, bool foldRuntimeFrames)
     {
         if (destination.IsEmpty)
         {
@@ -139,34 +146,7 @@ public static class StackCapture
             first++;
         }
 
-        return Convert(trace, destination, first + skipFrames);
-    }
-
-    /// <summary>
-    /// Leaves the runtime's async and task plumbing out of a captured stack, in place, as the reports of the CLI do by
-    /// default: the plumbing frames (<see cref="Naming.PlumbingFrames"/>), and an async method's stub where it stands
-    /// right outside the state machine it started (with the builder's <c>Start</c> gone they would read as the same
-    /// method twice). Exception stack traces show async calls the same way.
-    /// </summary>
-    /// <param name="frames">Frame ids from this process, innermost first.</param>
-    /// <returns>How many frames are left (at the start of <paramref name="frames"/>).</returns>
-    internal static int FoldRuntimeFrames(Span<ulong> frames)
-    {
-        int kept = 0;
-        nint lastMoveNextOf = 0;
-        foreach (ulong id in frames)
-        {
-            FrameRole role = FrameTable.TryGet(id, out FrameEntry? entry) ? entry.Role : default;
-            if (role.IsPlumbing || (role.StubOf != 0 && role.StubOf == lastMoveNextOf))
-            {
-                continue;
-            }
-
-            frames[kept++] = id;
-            lastMoveNextOf = role.MoveNextOf;
-        }
-
-        return kept;
+        return Convert(trace, destination, first + skipFrames, foldRuntimeFrames);
     }
 
     private static bool IsDeclaredBy(System.Reflection.MethodBase? method, Type boundary)
@@ -182,18 +162,27 @@ public static class StackCapture
         return false;
     }
 
-    private static int Convert(StackTrace trace, Span<ulong> destination, int first = 0)
+    private static int Convert(StackTrace trace, Span<ulong> destination, int first = 0, bool foldRuntimeFrames = false)
     {
-        int count = Math.Clamp(trace.FrameCount - first, 0, destination.Length);
-        for (int i = 0; i < count; i++)
+        int kept = 0;
+        nint lastMoveNextOf = 0;
+        for (int i = first; i < trace.FrameCount && kept < destination.Length; i++)
         {
             // GetFrame (unlike GetFrames) does not copy the frame array.
-            StackFrame? frame = trace.GetFrame(first + i);
-            destination[i] = frame is null
-                ? FrameTable.Intern(null, StackFrame.OFFSET_UNKNOWN, 0)
-                : FrameTable.Intern(frame.GetMethod(), frame.GetILOffset(), frame.GetNativeOffset());
+            StackFrame? frame = trace.GetFrame(i);
+            FrameEntry entry = frame is null
+                ? FrameTable.InternEntry(null, StackFrame.OFFSET_UNKNOWN, 0)
+                : FrameTable.InternEntry(frame.GetMethod(), frame.GetILOffset(), frame.GetNativeOffset());
+            FrameRole role = entry.Role;
+            if (foldRuntimeFrames && (role.IsPlumbing || (role.StubOf != 0 && role.StubOf == lastMoveNextOf)))
+            {
+                continue;
+            }
+
+            destination[kept++] = entry.Id;
+            lastMoveNextOf = role.MoveNextOf;
         }
 
-        return count;
+        return kept;
     }
 }

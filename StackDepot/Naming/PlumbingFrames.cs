@@ -64,37 +64,6 @@ internal static class PlumbingFrames
         [Tasks + "ContinuationResultTaskFromResultTask"] = InnerInvoke,
     };
 
-    /// <summary>The list's key of a runtime type: its definition's full name without generic arity
-    /// (<c>System.Runtime.CompilerServices.AsyncTaskMethodBuilder+AsyncStateMachineBox</c>).</summary>
-    public static string KeyOf(Type type)
-    {
-        ArgumentNullException.ThrowIfNull(type);
-        Type definition = type.IsGenericType && !type.IsGenericTypeDefinition ? type.GetGenericTypeDefinition() : type;
-        string name = definition.FullName ?? definition.Name;
-        if (!name.Contains('`', StringComparison.Ordinal))
-        {
-            return name;
-        }
-
-        var key = new System.Text.StringBuilder(name.Length);
-        for (int i = 0; i < name.Length; i++)
-        {
-            if (name[i] == '`')
-            {
-                while (i + 1 < name.Length && char.IsAsciiDigit(name[i + 1]))
-                {
-                    i++;
-                }
-
-                continue;
-            }
-
-            key.Append(name[i]);
-        }
-
-        return key.ToString();
-    }
-
     /// <summary>True when <paramref name="method"/> is on the list.</summary>
     public static bool IsPlumbing(MethodSyntax method) =>
         method.DeclaringType is { } type && IsPlumbing(type.DefinitionKey, method.Name);

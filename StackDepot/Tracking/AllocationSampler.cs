@@ -378,12 +378,7 @@ public sealed class AllocationSampler : IDisposable
     private void Sample(long bytes)
     {
         Span<ulong> frames = stackalloc ulong[_maxFrames];
-        int count = StackCapture.CaptureBelow(frames, typeof(AllocationSampler), _skipFrames);
-        if (!_runtimeFrames)
-        {
-            count = StackCapture.FoldRuntimeFrames(frames[..count]);
-        }
-
+        int count = StackCapture.CaptureBelow(frames, typeof(AllocationSampler), _skipFrames, foldRuntimeFrames: !_runtimeFrames);
         StackHandle handle;
         try
         {

@@ -114,12 +114,7 @@ public sealed class LeakTracker : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
 
         Span<ulong> frames = stackalloc ulong[_maxFrames];
-        int count = StackCapture.CaptureBelow(frames, typeof(LeakTracker), _skipFrames);
-        if (!_runtimeFrames)
-        {
-            count = StackCapture.FoldRuntimeFrames(frames[..count]);
-        }
-
+        int count = StackCapture.CaptureBelow(frames, typeof(LeakTracker), _skipFrames, foldRuntimeFrames: !_runtimeFrames);
         StackHandle handle = count == 0 ? StackHandle.None : _depot.Save(frames[..count], SaveFlags.Get);
         Site site = handle.IsNone ? _unstored : SiteFor(handle, frames[..count]);
         var sentinel = new Sentinel(this, site, handle);
